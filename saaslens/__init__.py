@@ -1,0 +1,1 @@
+"""saaslens: a GraphQL analytics API a SaaS business runs on its own data."""

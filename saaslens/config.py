@@ -1,0 +1,110 @@
+"""Settings, read from SAASLENS_* environment variables and a `.env` file."""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "SAASLENS_"
+
+
+class Profile(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+def _check_time_zone(name: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"expected an IANA time zone such as Europe/Berlin, not {name!r}"
+        ) from None
+    return name
+
+
+def _check_currency(code: str) -> str:
+    if not re.fullmatch(r"[A-Z]{3}", code):
+        raise ValueError(f"expected a three-letter ISO 4217 code such as USD, not {code!r}")
+    return code
+
+
+def _check_database_url(url: str) -> str:
+    if not url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        raise ValueError(
+            "expected a URL starting with sqlite+aiosqlite:// or postgresql+asyncpg://"
+        )
+    return url
+
+
+TimeZoneName = Annotated[str, AfterValidator(_check_time_zone)]
+CurrencyCode = Annotated[str, AfterValidator(_check_currency)]
+DatabaseURL = Annotated[str, AfterValidator(_check_database_url)]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_file=".env", extra="ignore", frozen=True
+    )
+
+    profile: Profile = Profile.DEVELOPMENT
+    database_url: DatabaseURL = "sqlite+aiosqlite:///./var/saaslens.db"
+    base_currency: CurrencyCode = "USD"
+    reporting_time_zone: TimeZoneName = "UTC"
+    secret_key: SecretStr = SecretStr("development-only-secret-change-me")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    graphiql: bool | None = None
+    max_ingest_batch: int = Field(default=5000, ge=1, le=100_000)
+    max_page_size: int = Field(default=100, ge=1, le=10_000)
+    log_json: bool = False
+    log_level: str = "INFO"
+
+    @property
+    def development(self) -> bool:
+        return self.profile is Profile.DEVELOPMENT
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        return self.development if self.graphiql is None else self.graphiql
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The database file when the store is SQLite, otherwise None."""
+        prefix = "sqlite+aiosqlite:///"
+        if not self.database_url.startswith(prefix):
+            return None
+        return Path(self.database_url.removeprefix(prefix))
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names each variable."""
+
+
+def describe_errors(error: ValidationError) -> str:
+    lines = []
+    for problem in error.errors():
+        variable = ENV_PREFIX + "_".join(str(part) for part in problem["loc"]).upper()
+        reason = problem["msg"].removeprefix("Value error, ")
+        lines.append(f"{variable}: {reason}")
+    return "\n".join(lines)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings; raise SettingsError naming every bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        raise SettingsError(describe_errors(error)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,1 @@
+"""The store: tables, engine, migrations, ingestion and the SQL that aggregates."""
