@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -51,9 +51,7 @@ async def _empty_postgres(url: str) -> None:
     tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
     async with engine.begin() as connection:
         await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        await connection.execute(
-            text("INSERT INTO store_state (id, data_version) VALUES (1, 0)")
-        )
+        await connection.execute(text("INSERT INTO store_state (id, data_version) VALUES (1, 0)"))
     await engine.dispose()
 
 
@@ -90,10 +88,9 @@ def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Tests never read the developer's `.env` or SAASLENS_* variables."""
     for name in list(os.environ):
         if name.startswith("SAASLENS_") and name != "SAASLENS_TEST_POSTGRES_URL":
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
-    yield
