@@ -32,7 +32,8 @@ async def test_times_come_back_aware_and_in_utc(
         stored = await session.scalar(select(Customer.created_at))
 
     assert stored == datetime(2024, 3, 1, 0, tzinfo=UTC)
-    assert stored is not None and stored.utcoffset() == timedelta(0)
+    assert stored is not None
+    assert stored.utcoffset() == timedelta(0)
 
 
 async def test_naive_times_are_refused(sessions: async_sessionmaker[AsyncSession]) -> None:
