@@ -71,5 +71,7 @@ def aligned(
 
 def label(period: object) -> str:
     """A period as a person reads it: ISO-8601 for dates, else its text."""
+    if isinstance(period, pd.Timestamp) and period == period.normalize():
+        return period.date().isoformat()
     isoformat = getattr(period, "isoformat", None)
     return str(isoformat()) if callable(isoformat) else str(period)
