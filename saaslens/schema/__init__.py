@@ -8,9 +8,10 @@ from strawberry.tools import merge_types
 
 from saaslens.schema.errors import ErrorShaping
 from saaslens.schema.records import RecordsQuery
+from saaslens.schema.statistics import StatisticsQuery
 from saaslens.schema.types.scalars import SCALARS
 
-QUERIES: tuple[type, ...] = (RecordsQuery,)
+QUERIES: tuple[type, ...] = (RecordsQuery, StatisticsQuery)
 MUTATIONS: tuple[type, ...] = ()
 SUBSCRIPTIONS: tuple[type, ...] = ()
 

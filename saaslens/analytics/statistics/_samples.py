@@ -8,6 +8,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from saaslens.analytics.statistics.periods import label
 from saaslens.errors import InvalidInput
 
 Values = npt.NDArray[np.float64]
@@ -67,11 +68,3 @@ def aligned(
             f"{purpose} needs at least {minimum} common periods; the series share {len(joined)}"
         )
     return joined["first"].to_numpy(np.float64), joined["second"].to_numpy(np.float64)
-
-
-def label(period: object) -> str:
-    """A period as a person reads it: ISO-8601 for dates, else its text."""
-    if isinstance(period, pd.Timestamp) and period == period.normalize():
-        return period.date().isoformat()
-    isoformat = getattr(period, "isoformat", None)
-    return str(isoformat()) if callable(isoformat) else str(period)

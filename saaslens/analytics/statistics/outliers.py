@@ -24,7 +24,8 @@ from scipy import stats
 from statsmodels.tsa.seasonal import STL
 
 from saaslens.analytics.statistics._readings import number
-from saaslens.analytics.statistics._samples import Values, label, series
+from saaslens.analytics.statistics._samples import Values, series
+from saaslens.analytics.statistics.periods import label
 from saaslens.errors import InvalidInput
 
 MINIMUM = 4

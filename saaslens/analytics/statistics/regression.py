@@ -7,7 +7,7 @@ pseudo R² is McFadden's, 1 - log L / log L0.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +51,15 @@ class LogisticRegression:
     likelihood_ratio_p_value: float
     n: int
     reading: str
+
+
+def table(columns: Mapping[str, Sequence[float]]) -> pd.DataFrame:
+    """Named columns of equal length as a frame to regress on."""
+    lengths = {name: len(values) for name, values in columns.items()}
+    if len(set(lengths.values())) > 1:
+        described = ", ".join(f"{name} has {length}" for name, length in lengths.items())
+        raise InvalidInput(f"every column needs one value per row; {described}")
+    return pd.DataFrame({name: list(values) for name, values in columns.items()}, dtype=float)
 
 
 def linear_regression(

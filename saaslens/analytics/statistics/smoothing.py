@@ -13,7 +13,8 @@ from enum import StrEnum
 import pandas as pd
 
 from saaslens.analytics.statistics._readings import number
-from saaslens.analytics.statistics._samples import label, series
+from saaslens.analytics.statistics._samples import series
+from saaslens.analytics.statistics.periods import label
 from saaslens.errors import InvalidInput
 
 

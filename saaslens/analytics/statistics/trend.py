@@ -18,10 +18,13 @@ from scipy import stats
 from saaslens.analytics.statistics._readings import number, p_value, significant
 from saaslens.analytics.statistics._samples import Values, series, varying
 from saaslens.analytics.statistics.intervals import Interval, confidence
+from saaslens.errors import InvalidInput
 
 LINEAR_MINIMUM = 3
 # Below about eight points the normal approximation to S is too coarse.
 MANN_KENDALL_MINIMUM = 8
+# Theil-Sen holds all n(n-1)/2 pairwise slopes in memory (about 64 MB here).
+ROBUST_MAXIMUM = 4000
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,8 @@ def robust_trend(values: pd.Series, level: float = 0.95) -> RobustTrend:
     purpose = "the Mann-Kendall test"
     y = series(values, minimum=MANN_KENDALL_MINIMUM, purpose=purpose).to_numpy(np.float64)
     varying(y, purpose=purpose)
+    if y.size > ROBUST_MAXIMUM:
+        raise InvalidInput(f"{purpose} takes at most {ROBUST_MAXIMUM} values; got {y.size}")
     level = confidence(level)
     s, variance = _mann_kendall(y)
     z = (s - np.sign(s)) / np.sqrt(variance)
@@ -95,8 +100,8 @@ def robust_trend(values: pd.Series, level: float = 0.95) -> RobustTrend:
 
 
 def _mann_kendall(y: Values) -> tuple[float, float]:
-    signs = np.sign(y[np.newaxis, :] - y[:, np.newaxis])
-    s = float(np.triu(signs, k=1).sum())
+    # Row by row, so memory stays linear in n.
+    s = float(sum(np.sign(y[i + 1 :] - y[i]).sum() for i in range(y.size - 1)))
     _, ties = np.unique(y, return_counts=True)
     n = y.size
     tied = float(np.sum(ties * (ties - 1) * (2 * ties + 5)))

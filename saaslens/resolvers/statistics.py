@@ -1,0 +1,182 @@
+"""Statistics on series the client sends; the computing runs in a worker thread.
+
+The scipy and statsmodels calls are CPU-bound, so each one runs through
+anyio's thread pool and the event loop keeps serving other requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import TypeVar
+
+import anyio.to_thread
+import pandas as pd
+
+from saaslens.analytics.statistics import (
+    comparison,
+    correlation,
+    descriptive,
+    normality,
+    outliers,
+    regression,
+    smoothing,
+    trend,
+)
+from saaslens.errors import InvalidInput
+from saaslens.schema.types import statistics as types
+from saaslens.schema.types.statistics import (
+    FeatureInput,
+    MovingAverageKind,
+    OutlierMethod,
+    RateInput,
+    SeriesInput,
+)
+
+# Bounds the memory and time one request can take.
+MAX_VALUES = 100_000
+
+Result = TypeVar("Result")
+
+
+async def _computed(work: Callable[[], Result]) -> Result:
+    return await anyio.to_thread.run_sync(work)
+
+
+def _capped(count: int) -> int:
+    if count > MAX_VALUES:
+        raise InvalidInput(f"a request takes at most {MAX_VALUES} values; got {count}")
+    return count
+
+
+def series_from(data: SeriesInput) -> pd.Series:
+    """The input as a float series indexed by period (positions 1, 2, ... for bare values)."""
+    if isinstance(data.points, list):
+        _capped(len(data.points))
+        periods = [point.period for point in data.points]
+        return pd.Series([point.value for point in data.points], index=periods, dtype=float)
+    values = data.values if isinstance(data.values, list) else []
+    return pd.Series(values, index=range(1, _capped(len(values)) + 1), dtype=float)
+
+
+async def descriptive_statistics(
+    data: SeriesInput, confidence: float = 0.95, quantiles: list[float] | None = None
+) -> types.Description:
+    probabilities = quantiles if quantiles is not None else descriptive.DEFAULT_QUANTILES
+    work = partial(descriptive.describe, series_from(data), confidence, probabilities)
+    return types.description_from(await _computed(work))
+
+
+async def correlation_between(
+    first: SeriesInput, second: SeriesInput, confidence: float = 0.95
+) -> list[types.Correlation]:
+    work = partial(correlation.correlations, series_from(first), series_from(second), confidence)
+    return [types.correlation_from(found) for found in await _computed(work)]
+
+
+async def linear_trend(data: SeriesInput, confidence: float = 0.95) -> types.LinearTrend:
+    work = partial(trend.linear_trend, series_from(data), confidence)
+    return types.linear_trend_from(await _computed(work))
+
+
+async def robust_trend(data: SeriesInput, confidence: float = 0.95) -> types.RobustTrend:
+    work = partial(trend.robust_trend, series_from(data), confidence)
+    return types.robust_trend_from(await _computed(work))
+
+
+async def moving_average(
+    data: SeriesInput,
+    kind: MovingAverageKind,
+    window: int | None = None,
+    alpha: float | None = None,
+) -> types.MovingAverage:
+    values = series_from(data)
+    if kind is MovingAverageKind.EXPONENTIAL:
+        if alpha is None:
+            raise InvalidInput("an exponential moving average needs alpha")
+        work = partial(smoothing.exponential_moving_average, values, alpha)
+    elif window is None:
+        raise InvalidInput(f"a {kind.value} moving average needs a window")
+    elif kind is MovingAverageKind.SIMPLE:
+        work = partial(smoothing.simple_moving_average, values, window)
+    else:
+        work = partial(smoothing.centred_moving_average, values, window)
+    return types.moving_average_from(await _computed(work))
+
+
+async def rolling_statistics(data: SeriesInput, window: int) -> types.RollingStatistics:
+    work = partial(smoothing.rolling_statistics, series_from(data), window)
+    return types.rolling_statistics_from(await _computed(work))
+
+
+async def outliers_in(
+    data: SeriesInput,
+    method: OutlierMethod = OutlierMethod.IQR,
+    k: float = 1.5,
+    threshold: float = 3.5,
+    season: int | None = None,
+) -> types.Outliers:
+    values = series_from(data)
+    if method is OutlierMethod.IQR:
+        work = partial(outliers.iqr_outliers, values, k)
+    elif method is OutlierMethod.ROBUST_Z:
+        work = partial(outliers.robust_z_outliers, values, threshold)
+    else:
+        work = partial(outliers.residual_outliers, values, season, threshold)
+    return types.outliers_from(await _computed(work))
+
+
+async def normality_of(data: SeriesInput) -> types.Normality:
+    work = partial(normality.normality, series_from(data))
+    return types.normality_from(await _computed(work))
+
+
+async def compare_means(
+    first: SeriesInput, second: SeriesInput, confidence: float = 0.95
+) -> types.MeanComparison:
+    work = partial(comparison.welch_t, series_from(first), series_from(second), confidence)
+    return types.mean_comparison_from(await _computed(work))
+
+
+async def compare_distributions(first: SeriesInput, second: SeriesInput) -> types.RankComparison:
+    work = partial(comparison.mann_whitney, series_from(first), series_from(second))
+    return types.rank_comparison_from(await _computed(work))
+
+
+async def compare_rates(
+    first: RateInput, second: RateInput, confidence: float = 0.95
+) -> types.ProportionComparison:
+    successes, trials = (first.successes, second.successes), (first.trials, second.trials)
+    result = comparison.two_proportions(successes, trials, confidence)
+    return types.proportion_comparison_from(result)
+
+
+async def chi_square(table: list[list[int]]) -> types.ChiSquare:
+    _capped(sum(len(row) for row in table))
+    return types.chi_square_from(await _computed(partial(comparison.chi_square, table)))
+
+
+def _frame(target: FeatureInput, features: list[FeatureInput]) -> pd.DataFrame:
+    names = [feature.name for feature in features]
+    if target.name in names:
+        raise InvalidInput(f"the target {target.name!r} cannot also be a feature")
+    _capped(len(target.values) * (len(features) + 1))
+    return regression.table({c.name: c.values for c in (target, *features)})
+
+
+async def linear_regression(
+    target: FeatureInput, features: list[FeatureInput], confidence: float = 0.95
+) -> types.LinearRegression:
+    frame = _frame(target, features)
+    names = [feature.name for feature in features]
+    work = partial(regression.linear_regression, frame, target.name, names, confidence)
+    return types.linear_regression_from(await _computed(work))
+
+
+async def logistic_regression(
+    target: FeatureInput, features: list[FeatureInput], confidence: float = 0.95
+) -> types.LogisticRegression:
+    frame = _frame(target, features)
+    names = [feature.name for feature in features]
+    work = partial(regression.logistic_regression, frame, target.name, names, confidence)
+    return types.logistic_regression_from(await _computed(work))
