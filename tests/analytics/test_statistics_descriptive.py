@@ -85,3 +85,12 @@ def test_bad_samples_are_refused_with_the_reason(values: list[float], message: s
 def test_a_confidence_level_outside_zero_and_one_is_refused() -> None:
     with pytest.raises(InvalidInput, match="between 0 and 1"):
         describe(SMALL, level=95)
+
+
+def test_values_too_large_to_compute_with_are_refused() -> None:
+    with pytest.raises(InvalidInput, match="takes values between -1e\\+15 and 1e\\+15"):
+        describe([1.0, 2.0, 3.0, 1e300])
+
+
+def test_the_result_names_its_median_interval_method() -> None:
+    assert describe(RANDOM).median_interval_method.startswith("order statistics")

@@ -103,3 +103,15 @@ def test_robust_z_is_refused_when_the_mad_is_zero() -> None:
 def test_a_short_series_is_refused_with_the_minimum() -> None:
     with pytest.raises(InvalidInput, match="needs at least 4 values; got 3"):
         iqr_outliers(SIGNUPS.iloc[:3])
+
+
+def test_a_perfectly_linear_series_has_no_residual_spread() -> None:
+    line = pd.Series(np.arange(10.0), index=DAYS[:10])
+
+    with pytest.raises(InvalidInput, match="at least half of the residuals equal their median"):
+        residual_outliers(line)
+
+
+def test_a_non_positive_threshold_is_refused() -> None:
+    with pytest.raises(InvalidInput, match="threshold must be positive; got 0"):
+        robust_z_outliers(SIGNUPS, threshold=0)

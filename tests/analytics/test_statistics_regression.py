@@ -7,7 +7,11 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from saaslens.analytics.statistics.regression import linear_regression, logistic_regression
+from saaslens.analytics.statistics.regression import (
+    linear_regression,
+    logistic_regression,
+    table,
+)
 from saaslens.errors import InvalidInput
 
 RNG = np.random.default_rng(41)
@@ -95,3 +99,14 @@ def test_collinear_and_constant_features_are_refused() -> None:
         linear_regression(frame, "mrr", ["flat"])
     with pytest.raises(InvalidInput, match="at least 4 values; got 3"):
         linear_regression(CUSTOMERS.head(3), "mrr", ["seats", "tenure"])
+
+
+def test_columns_of_different_lengths_are_refused() -> None:
+    with pytest.raises(InvalidInput, match="one value per row; mrr has 3, seats has 2"):
+        table({"mrr": [1.0, 2.0, 3.0], "seats": [1.0, 2.0]})
+
+
+def test_columns_of_equal_length_make_the_frame() -> None:
+    frame = table({"mrr": [1.0, 2.0, 3.0], "seats": [4.0, 5.0, 6.0]})
+
+    assert frame.to_dict("list") == {"mrr": [1.0, 2.0, 3.0], "seats": [4.0, 5.0, 6.0]}

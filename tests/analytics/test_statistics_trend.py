@@ -107,3 +107,8 @@ def test_a_repeated_period_is_refused() -> None:
 
     with pytest.raises(InvalidInput, match="got period 2022-05 more than once"):
         linear_trend(repeated)
+
+
+def test_a_flat_series_has_no_linear_trend_to_test() -> None:
+    with pytest.raises(InvalidInput, match="linear trend needs values that vary; all 6 values"):
+        linear_trend(pd.Series(5.0, index=MONTHS[:6]))

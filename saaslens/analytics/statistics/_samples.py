@@ -13,6 +13,8 @@ from saaslens.errors import InvalidInput
 
 Values = npt.NDArray[np.float64]
 Numbers = Sequence[float] | Values | pd.Series
+# Kurtosis raises deviations to the fourth power; beyond this they overflow.
+MAGNITUDE = 1e15
 
 
 def sample(values: Numbers, *, minimum: int, purpose: str) -> Values:
@@ -29,6 +31,8 @@ def sample(values: Numbers, *, minimum: int, purpose: str) -> Values:
     if missing.size:
         positions = ", ".join(str(position + 1) for position in missing[:5])
         raise InvalidInput(f"{purpose} got missing or infinite values at positions {positions}")
+    if np.abs(array).max() > MAGNITUDE:
+        raise InvalidInput(f"{purpose} takes values between -{MAGNITUDE:g} and {MAGNITUDE:g}")
     if array.size < minimum:
         raise InvalidInput(f"{purpose} needs at least {minimum} values; got {array.size}")
     return array

@@ -24,6 +24,7 @@ from saaslens.errors import InvalidInput
 
 WELCH_MINIMUM = 2
 MANN_WHITNEY_MINIMUM = 3
+PROPORTIONS_METHOD = "z with the pooled rate; Wald (unpooled) interval for the difference"
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class ProportionComparison:
     z: float
     p_value: float
     cohens_h: float
+    method: str
     reading: str
 
 
@@ -156,6 +158,7 @@ def two_proportions(
         z=float(z),
         p_value=p,
         cohens_h=float(2 * np.arcsin(np.sqrt(p1)) - 2 * np.arcsin(np.sqrt(p2))),
+        method=PROPORTIONS_METHOD,
         reading=_difference_reading("rate", difference, numbers, p),
     )
 

@@ -37,12 +37,20 @@ MINIMUM = {
 }
 
 
+INTERVAL_METHOD = {
+    CorrelationMethod.PEARSON: "Fisher z, standard error 1/sqrt(n-3)",
+    CorrelationMethod.SPEARMAN: "Fisher z, Bonett-Wright standard error sqrt((1+r²/2)/(n-3))",
+    CorrelationMethod.KENDALL: "Fisher z, Fieller standard error sqrt(0.437/(n-4))",
+}
+
+
 @dataclass(frozen=True)
 class Correlation:
     method: CorrelationMethod
     coefficient: float
     p_value: float
     interval: Interval
+    interval_method: str
     n: int
     reading: str
 
@@ -58,7 +66,13 @@ def correlate(
     coefficient, p = _coefficient(x, y, method)
     interval = _interval(coefficient, x.size, method, confidence(level))
     return Correlation(
-        method, coefficient, p, interval, x.size, _reading(method, coefficient, p, x.size)
+        method=method,
+        coefficient=coefficient,
+        p_value=p,
+        interval=interval,
+        interval_method=INTERVAL_METHOD[method],
+        n=x.size,
+        reading=_reading(method, coefficient, p, x.size),
     )
 
 

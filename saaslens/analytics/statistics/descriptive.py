@@ -21,6 +21,7 @@ from saaslens.analytics.statistics.intervals import Interval, confidence
 from saaslens.errors import InvalidInput
 
 MINIMUM = 4
+MEDIAN_INTERVAL_METHOD = "order statistics, distribution-free (binomial coverage)"
 DEFAULT_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 
@@ -46,6 +47,7 @@ class Description:
     kurtosis: float | None
     mean_interval: Interval
     median_interval: Interval | None
+    median_interval_method: str
     reading: str
 
 
@@ -73,6 +75,7 @@ def describe(
         kurtosis=float(stats.kurtosis(array, bias=False)) if spread > 0 else None,
         mean_interval=mean_interval,
         median_interval=median_interval,
+        median_interval_method=MEDIAN_INTERVAL_METHOD,
         reading=_reading(array.size, mean, mean_interval, median, median_interval),
     )
 

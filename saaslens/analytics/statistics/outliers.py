@@ -74,6 +74,7 @@ def iqr_outliers(values: pd.Series, k: float = 1.5) -> Outliers:
 def robust_z_outliers(values: pd.Series, threshold: float = 3.5) -> Outliers:
     """Values whose modified z-score (median and MAD) exceeds the threshold."""
     ordered = series(values, minimum=MINIMUM, purpose="robust z-score outlier detection")
+    _check_threshold(threshold)
     scores = robust_z_scores(ordered.to_numpy(np.float64))
     centre = float(np.median(ordered))
     flags = [
@@ -98,17 +99,9 @@ def residual_outliers(
     if season is not None and season < 2:
         raise InvalidInput(f"a season must span at least 2 periods; got {season}")
     y = ordered.to_numpy(np.float64)
-    if season is not None and y.size >= STL_SEASONS * season:
-        residual = np.asarray(STL(y, period=season).fit().resid, dtype=np.float64)
-        source = f"STL trend and season of {season} periods"
-    else:
-        positions = np.arange(y.size, dtype=np.float64)
-        fit = stats.linregress(positions, y)
-        residual = y - (fit.intercept + fit.slope * positions)
-        source = "least-squares trend" + (
-            f" (fewer than {STL_SEASONS} seasons of {season} periods)" if season else ""
-        )
-    scores = robust_z_scores(residual)
+    residual, source = _residual(y, season)
+    _check_threshold(threshold)
+    scores = robust_z_scores(residual, "the residuals")
     flags = [
         OutlierFlag(
             label(period),
@@ -124,16 +117,32 @@ def residual_outliers(
     return Outliers(method, tuple(flags), y.size, _reading(method, flags, y.size))
 
 
-def robust_z_scores(values: Values) -> Values:
+def _residual(y: Values, season: int | None) -> tuple[Values, str]:
+    """What is left after the trend (and the season, when STL can fit it), and how."""
+    if season is not None and y.size >= STL_SEASONS * season:
+        residual = np.asarray(STL(y, period=season).fit().resid, dtype=np.float64)
+        return residual, f"STL trend and season of {season} periods"
+    positions = np.arange(y.size, dtype=np.float64)
+    fit = stats.linregress(positions, y)
+    shortfall = f" (fewer than {STL_SEASONS} seasons of {season} periods)" if season else ""
+    return y - (fit.intercept + fit.slope * positions), "least-squares trend" + shortfall
+
+
+def robust_z_scores(values: Values, what: str = "the values") -> Values:
     """0.6745 (x - median) / MAD; refused when the MAD is zero."""
     centre = np.median(values)
     mad = float(np.median(np.abs(values - centre)))
     if mad == 0:
         raise InvalidInput(
-            "robust z-scores need a spread: at least half the values equal the median, "
+            f"robust z-scores need a spread, but at least half of {what} equal their median, "
             "so the median absolute deviation is 0"
         )
     return np.asarray(ROBUST_Z_SCALE * (values - centre) / mad, dtype=np.float64)
+
+
+def _check_threshold(threshold: float) -> None:
+    if threshold <= 0:
+        raise InvalidInput(f"a robust z threshold must be positive; got {threshold}")
 
 
 def _reading(method: str, flags: list[OutlierFlag], n: int) -> str:

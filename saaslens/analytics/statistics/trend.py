@@ -54,7 +54,10 @@ class RobustTrend:
 
 def linear_trend(values: pd.Series, level: float = 0.95) -> LinearTrend:
     """The ordinary least-squares line through the series, slope per period."""
-    y = series(values, minimum=LINEAR_MINIMUM, purpose="a linear trend").to_numpy(np.float64)
+    purpose = "a linear trend"
+    y = series(values, minimum=LINEAR_MINIMUM, purpose=purpose).to_numpy(np.float64)
+    # A flat series has no residual spread, so its slope has no p-value or interval.
+    varying(y, purpose=purpose)
     level = confidence(level)
     fit = stats.linregress(np.arange(y.size, dtype=np.float64), y)
     half = float(stats.t.ppf((1 + level) / 2, y.size - 2)) * float(fit.stderr)

@@ -108,6 +108,7 @@ class Description:
     median_interval: Interval | None = strawberry.field(
         description="Null when the sample is too small to reach the level."
     )
+    median_interval_method: str
     reading: str
 
 
@@ -120,6 +121,7 @@ class Correlation:
     coefficient: float
     p_value: float
     interval: Interval
+    interval_method: str
     n: int = strawberry.field(description="Common periods used.")
     reading: str
 
@@ -277,6 +279,7 @@ class ProportionComparison:
     z: float
     p_value: float
     cohens_h: float
+    method: str
     reading: str
 
 
@@ -336,6 +339,7 @@ def description_from(result: descriptive.Description) -> Description:
         kurtosis=result.kurtosis,
         mean_interval=interval_from(result.mean_interval),
         median_interval=interval_from(result.median_interval) if result.median_interval else None,
+        median_interval_method=result.median_interval_method,
         reading=result.reading,
     )
 
@@ -346,6 +350,7 @@ def correlation_from(result: correlation.Correlation) -> Correlation:
         coefficient=result.coefficient,
         p_value=result.p_value,
         interval=interval_from(result.interval),
+        interval_method=result.interval_method,
         n=result.n,
         reading=result.reading,
     )
