@@ -108,3 +108,24 @@ def test_chi_square_equals_scipy_with_cramers_v() -> None:
 def test_bad_comparisons_are_refused(call: object, message: str) -> None:
     with pytest.raises(InvalidInput, match=message):
         call()  # type: ignore[operator]
+
+
+def test_two_rates_by_hand() -> None:
+    # 30/100 against 20/100: pooled 0.25, so z = 0.1 / sqrt(0.25 * 0.75 * 0.02).
+    result = two_proportions((30, 20), (100, 100))
+
+    assert result.difference == pytest.approx(0.1)
+    assert result.z == pytest.approx(0.1 / np.sqrt(0.25 * 0.75 * 0.02))
+    half = stats.norm.ppf(0.975) * np.sqrt(0.3 * 0.7 / 100 + 0.2 * 0.8 / 100)
+    assert result.difference_interval.low == pytest.approx(0.1 - half)
+    assert result.reading == (
+        "No significant difference between the two samples "
+        f"(30% against 20%, z = {result.z:.2f}, p = {result.p_value:.2g})."
+    )
+
+
+def test_a_clearly_higher_rate_reads_as_higher() -> None:
+    result = two_proportions((60, 20), (100, 100))
+
+    assert result.reading.startswith("The first sample's rate is significantly higher")
+    assert "p < 0.001" in result.reading

@@ -112,3 +112,16 @@ def test_a_repeated_period_is_refused() -> None:
 def test_a_flat_series_has_no_linear_trend_to_test() -> None:
     with pytest.raises(InvalidInput, match="linear trend needs values that vary; all 6 values"):
         linear_trend(pd.Series(5.0, index=MONTHS[:6]))
+
+
+def test_a_steadily_rising_series_by_hand() -> None:
+    rising = pd.Series(np.arange(1.0, 9.0), index=MONTHS[:8])
+
+    result = robust_trend(rising)
+
+    # All 28 pairs rise; Var(S) = 8 * 7 * 21 / 18; z = (28 - 1) / sqrt(Var(S)).
+    assert result.mann_kendall_s == 28
+    assert result.variance == pytest.approx(8 * 7 * 21 / 18)
+    assert result.z == pytest.approx(27 / np.sqrt(8 * 7 * 21 / 18))
+    assert result.tau == 1.0
+    assert (result.theil_sen_slope, result.theil_sen_intercept) == (1.0, 1.0)
