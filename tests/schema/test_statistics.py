@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import statsmodels.api as sm
@@ -203,3 +205,13 @@ async def test_regression_equals_statsmodels_and_refuses_mismatched_columns(api:
     error = _error(body)
     assert error["extensions"] == {"code": "BAD_USER_INPUT"}
     assert error["message"] == "every column needs one value per row; mrr has 8, seats has 5"
+
+
+async def test_the_guides_trend_example_reads_as_documented(api: Api) -> None:
+    guide = (Path(__file__).parents[2] / "docs" / "statistics.md").read_text()
+    first_half = _points(MRR[:6], MONTHS[:6])
+
+    result = (await api.data(TREND, {"data": first_half}))["linearTrend"]
+
+    documented = " ".join(guide.split('reads "')[1].split('."')[0].split())
+    assert result["reading"] == documented + "."
