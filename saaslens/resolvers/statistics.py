@@ -62,14 +62,27 @@ def series_from(data: SeriesInput) -> pd.Series:
 async def descriptive_statistics(
     data: SeriesInput, confidence: float = 0.95, quantiles: list[float] | None = None
 ) -> types.Description:
-    probabilities = quantiles if quantiles is not None else descriptive.DEFAULT_QUANTILES
+    probabilities = descriptive.DEFAULT_QUANTILES if quantiles is None else quantiles
+    _capped(len(probabilities))
     work = partial(descriptive.describe, series_from(data), confidence, probabilities)
     return types.description_from(await _computed(work))
+
+
+def _paired(first: SeriesInput, second: SeriesInput) -> None:
+    """Bare values pair by position, so a length mismatch is a mistake, not a join."""
+    if not (isinstance(first.values, list) and isinstance(second.values, list)):
+        return
+    if len(first.values) != len(second.values):
+        raise InvalidInput(
+            "paired values need the same length; got "
+            f"{len(first.values)} and {len(second.values)} (give points to join by period)"
+        )
 
 
 async def correlation_between(
     first: SeriesInput, second: SeriesInput, confidence: float = 0.95
 ) -> list[types.Correlation]:
+    _paired(first, second)
     work = partial(correlation.correlations, series_from(first), series_from(second), confidence)
     return [types.correlation_from(found) for found in await _computed(work)]
 

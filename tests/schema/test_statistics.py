@@ -215,3 +215,15 @@ async def test_the_guides_trend_example_reads_as_documented(api: Api) -> None:
 
     documented = " ".join(guide.split('reads "')[1].split('."')[0].split())
     assert result["reading"] == documented + "."
+
+
+async def test_bare_values_of_different_lengths_cannot_be_paired(api: Api) -> None:
+    body = await api.post_graphql(
+        CORRELATION, {"first": {"values": MRR}, "second": {"values": MRR[:10]}}
+    )
+
+    error = _error(body)
+    assert error["extensions"] == {"code": "BAD_USER_INPUT"}
+    assert error["message"] == (
+        "paired values need the same length; got 12 and 10 (give points to join by period)"
+    )
