@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import minimize
 from statsmodels.tools.numdiff import approx_hess3
+from threadpoolctl import threadpool_limits
 
 from saaslens.errors import InvalidInput
 
@@ -52,8 +53,11 @@ def maximise(
     observations: int,
 ) -> MaximumLikelihood:
     """Fit positive parameters from `start` (natural scale) and estimate their errors."""
-    optimum = _optimum(mean_negative_log_likelihood, np.log(np.asarray(start, dtype=float)))
-    errors = _log_scale_errors(mean_negative_log_likelihood, optimum, observations)
+    # The optimiser's matrices are a few parameters wide; threaded BLAS only
+    # adds hand-off costs, which dominate on a busy machine.
+    with threadpool_limits(limits=1, user_api="blas"):
+        optimum = _optimum(mean_negative_log_likelihood, np.log(np.asarray(start, dtype=float)))
+        errors = _log_scale_errors(mean_negative_log_likelihood, optimum, observations)
     values = np.exp(optimum)
     estimates = tuple(
         Estimate(name, float(value), None if error is None else float(value * error))
