@@ -6,10 +6,12 @@ than their logarithms, the Gamma-Gamma likelihood as a beta-prime density of
 the summed spend and as a numerical integral over the customer's rate, and
 the expectations as numerical integrals over a customer's rate and drop-out
 probability, and a new customer's expectation against a fresh simulation.
+Last, fits and predictions are compared with the `lifetimes` package.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from datetime import datetime
 
@@ -335,3 +337,32 @@ def test_summary_with_recency_beyond_age_is_refused(customers: pd.DataFrame) -> 
     broken = customers.assign(recency=customers["age"] + 1)
     with pytest.raises(InvalidInput, match="recency"):
         value_customers(broken)
+
+
+def test_fits_and_predictions_agree_with_the_lifetimes_package(
+    customers: pd.DataFrame, purchases: PurchaseModel, spend: SpendModel
+) -> None:
+    # The package sets a pandas option deprecated since pandas 3 when imported.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from lifetimes import BetaGeoFitter, GammaGammaFitter
+
+    x, t_x, age = (customers[c] for c in ("frequency", "recency", "age"))
+    theirs = BetaGeoFitter().fit(x, t_x, age)
+    for estimate in purchases.fit.estimates:
+        assert estimate.value == pytest.approx(theirs.params_[estimate.name], rel=1e-3)
+        error = theirs.standard_errors_[estimate.name]
+        assert estimate.standard_error == pytest.approx(error, rel=1e-2)
+    sample = customers.iloc[:200]
+    args = [sample[c].to_numpy(dtype=float) for c in ("frequency", "recency", "age")]
+    expected = theirs.conditional_expected_number_of_purchases_up_to_time(26, *args)
+    assert purchases.expected_purchases(26.0, *args) == pytest.approx(expected, rel=1e-3)
+    alive = theirs.conditional_probability_alive(*args)
+    assert purchases.probability_alive(*args) == pytest.approx(alive, rel=1e-3)
+
+    repeat = customers[customers["frequency"] > 0]
+    their_spend = GammaGammaFitter().fit(repeat["frequency"], repeat["monetary_value"])
+    for estimate in spend.fit.estimates:
+        assert estimate.value == pytest.approx(their_spend.params_[estimate.name], rel=1e-3)
+        error = their_spend.standard_errors_[estimate.name]
+        assert estimate.standard_error == pytest.approx(error, rel=1e-2)

@@ -244,3 +244,19 @@ def test_mape_skips_zero_actuals_and_mase_needs_a_scale() -> None:
     assert accuracy.mase is None
     assert accuracy.mae == pytest.approx(8 / 3)
     assert accuracy.coverage == {0.5: pytest.approx(1 / 3)}
+
+
+def test_a_flat_series_forecasts_its_value_with_no_spread() -> None:
+    forecast = forecast_series(pd.Series(np.full(40, 250.0)), season_length=7, horizon=7)
+    for step in forecast.steps:
+        assert step.point == pytest.approx(250.0)
+        assert step.intervals[1].upper - step.intervals[1].lower == pytest.approx(0, abs=1e-6)
+
+
+def test_series_crossing_zero_skip_multiplicative_seasonality(series: pd.Series) -> None:
+    net_revenue = series - series.mean()
+    forecast = forecast_series(net_revenue, season_length=MONTHS, horizon=6)
+    assert not any(c.model.endswith(",M)") for c in forecast.candidates)
+    assert forecast.accuracy.mape is not None
+    assert forecast.accuracy.mase is not None
+    assert forecast.accuracy.mase < 1

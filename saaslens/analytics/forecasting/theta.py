@@ -104,6 +104,8 @@ def _season(history: Vector, season_length: int) -> Season:
 
 
 def _seasonal(history: Vector, season_length: int) -> bool:
+    if np.ptp(history) == 0:
+        return False
     rho = acf(history, nlags=season_length, fft=True)
     spread = np.sqrt((1 + 2 * np.sum(rho[1:season_length] ** 2)) / len(history))
     return bool(abs(rho[season_length]) > SEASONALITY_QUANTILE * spread)
