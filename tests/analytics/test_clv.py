@@ -33,6 +33,7 @@ from saaslens.analytics.lifetime_value import (
     value_customers,
 )
 from saaslens.analytics.lifetime_value.bgnbd import log_likelihood as bgnbd_log_likelihood
+from saaslens.analytics.lifetime_value.estimation import maximise
 from saaslens.analytics.lifetime_value.gamma_gamma import (
     log_likelihood as gamma_gamma_log_likelihood,
 )
@@ -366,3 +367,18 @@ def test_fits_and_predictions_agree_with_the_lifetimes_package(
         assert estimate.value == pytest.approx(their_spend.params_[estimate.name], rel=1e-3)
         error = their_spend.standard_errors_[estimate.name]
         assert estimate.standard_error == pytest.approx(error, rel=1e-2)
+
+
+def test_a_kink_that_stops_the_gradient_search_is_finished_by_the_simplex() -> None:
+    # L-BFGS-B fails its line search at the kink; the simplex still lands on it.
+    def kinked(log_params: NDArray[np.float64]) -> float:
+        return float(3 * abs(log_params[0] - 1) + (log_params[1] + 2) ** 2)
+
+    fit = maximise(kinked, [1.0, 1.0], ["x", "y"], observations=10)
+    assert fit.values == pytest.approx([np.e, np.exp(-2)], rel=1e-6)
+    assert fit.log_likelihood == pytest.approx(0, abs=1e-9)
+
+
+def test_a_likelihood_that_is_nowhere_finite_is_refused() -> None:
+    with pytest.raises(InvalidInput, match="not finite"):
+        maximise(lambda log_params: float("inf"), [1.0], ["x"], observations=10)

@@ -3,9 +3,10 @@
 The candidates are the seasonal naive baseline, Theta and exponential
 smoothing, in that order of cost; the one with the lowest backtest mean
 absolute error wins, an earlier (cheaper) one on a tie. The smoothing form is
-chosen once by AICc on the whole history and then refitted at each origin:
-choosing it afresh per origin would triple the cost, and makes the smoothing
-backtest a little optimistic.
+chosen once by AICc on the whole history and then refitted at each origin.
+Choosing it afresh per origin would multiply its cost by the number of
+origins; choosing it once lets the smoothing backtest peek at the future a
+little, which flatters it slightly against the other candidates.
 """
 
 from __future__ import annotations

@@ -68,18 +68,18 @@ def maximise(
 
 
 def _optimum(negative_log_likelihood: NegativeLogLikelihood, start: Vector) -> Vector:
+    if not np.isfinite(negative_log_likelihood(start)):
+        raise InvalidInput("the model cannot be fitted: its likelihood is not finite")
     result = minimize(negative_log_likelihood, start, method="L-BFGS-B")
-    # L-BFGS-B can stop on a flat ridge with a rounding-limited line search; the
-    # simplex method does not use gradients and finishes from where it stopped.
-    if not result.success or not np.isfinite(result.fun):
+    # L-BFGS-B can stop on a kink or a flat ridge when its line search runs
+    # out of precision; the simplex method uses no gradients and finishes.
+    if not result.success:
         result = minimize(
             negative_log_likelihood,
-            result.x if np.isfinite(result.fun) else start,
+            result.x,
             method="Nelder-Mead",
             options={"maxiter": 4000, "xatol": 1e-7, "fatol": 1e-9},
         )
-    if not np.isfinite(result.fun):
-        raise InvalidInput("the model could not be fitted: its likelihood is not finite")
     return np.asarray(result.x, dtype=float)
 
 
