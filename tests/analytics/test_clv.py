@@ -382,3 +382,16 @@ def test_a_kink_that_stops_the_gradient_search_is_finished_by_the_simplex() -> N
 def test_a_likelihood_that_is_nowhere_finite_is_refused() -> None:
     with pytest.raises(InvalidInput, match="not finite"):
         maximise(lambda log_params: float("inf"), [1.0], ["x"], observations=10)
+
+
+def test_frequent_buyers_over_long_horizons_keep_finite_expectations(
+    purchases: PurchaseModel,
+) -> None:
+    x, t_x, age = np.array([300.0, 1000.0]), np.array([99.9, 100.0]), np.array([100.0, 100.0])
+    horizons = [1.0, 52.0, 520.0, 5200.0]
+    expected = np.array([purchases.expected_purchases(h, x, t_x, age) for h in horizons])
+    assert np.isfinite(expected).all()
+    assert np.all(np.diff(expected, axis=0) > 0)
+    # Over one period almost nobody leaves: the posterior mean rate (r + x) / (alpha + age).
+    rate = (purchases.r + x) / (purchases.alpha + age)
+    assert expected[0] == pytest.approx(rate * purchases.probability_alive(x, t_x, age), rel=0.02)

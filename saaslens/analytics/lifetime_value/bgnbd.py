@@ -102,10 +102,13 @@ class PurchaseModel:
         """Each customer's expected purchases in the `horizon` after observation ends."""
         r, alpha, a, b = self.r, self.alpha, self.a, self.b
         x = np.asarray(frequency, dtype=float)
-        shape = r + x
         ahead = alpha + age + horizon
-        remaining = 1 - np.exp(shape * np.log((alpha + age) / ahead)) * hyp2f1(
-            shape, b + x, a + b + x - 1, horizon / ahead
+        # The textbook form multiplies ((alpha + age) / ahead) ** (r + x) by
+        # 2F1(r + x, b + x; a + b + x - 1; z), which underflow and overflow
+        # for frequent buyers over long horizons. Euler's transformation of
+        # 2F1 cancels the power of r + x and leaves a tame 2F1.
+        remaining = 1 - ((alpha + age) / ahead) ** (a - 1) * hyp2f1(
+            a + b - 1 - r, a - 1, a + b + x - 1, horizon / ahead
         )
         alive = self.probability_alive(x, recency, age)
         return np.asarray((a + b + x - 1) / (a - 1) * remaining * alive, dtype=float)
