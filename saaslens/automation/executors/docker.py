@@ -24,7 +24,6 @@ import logging
 import tarfile
 import threading
 import time
-from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import dataclass
 
@@ -33,6 +32,7 @@ import docker.errors
 from docker.models.containers import Container
 from docker.models.volumes import Volume
 from docker.types import Ulimit
+from docker.types.daemon import CancellableStream
 
 from saaslens.automation.executors._lines import LineSplitter, OutputRelay
 from saaslens.automation.executors._outcomes import Ending, conclude
@@ -55,7 +55,6 @@ LABEL = "saaslens.sandbox"
 SANDBOX_USER = "65534:65534"
 # How long output may keep coming once the container has stopped.
 DRAIN_SECONDS = 5.0
-DemuxedChunk = tuple[bytes | None, bytes | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,7 +204,7 @@ def _work_files(script: ScriptRun) -> bytes:
 
 
 def _pump(
-    stream: Iterator[DemuxedChunk],
+    stream: CancellableStream,
     relay: OutputRelay,
     loop: asyncio.AbstractEventLoop,
     ended: asyncio.Future[None],
@@ -214,6 +213,7 @@ def _pump(
     splitters = {Stream.STDOUT: LineSplitter(), Stream.STDERR: LineSplitter()}
     error: BaseException | None = None
     try:
+        # Each item is a (stdout, stderr) pair of which one is None.
         for out, err in stream:
             for name, chunk in ((Stream.STDOUT, out), (Stream.STDERR, err)):
                 if chunk:
@@ -222,6 +222,11 @@ def _pump(
             _deliver(relay, loop, name, splitter.finish())
     except BaseException as caught:
         error = caught
+    finally:
+        stream.close()
+        # close() only shuts a stream still open; after a normal end the
+        # upgraded connection stays open until its response is closed too.
+        stream._response.close()
     # The loop is gone when the process shuts down mid-run; nobody is waiting then.
     with suppress(RuntimeError):
         loop.call_soon_threadsafe(_settle, ended, error)
