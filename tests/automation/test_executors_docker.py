@@ -147,6 +147,23 @@ async def test_cancelling_the_task_kills_the_run_and_reports_it(
     assert live_processes_mentioning(token) == []
 
 
+async def test_a_run_cancelled_while_it_starts_ends_cancelled_and_leaves_nothing(
+    executor: DockerExecutor, transcript: Transcript
+) -> None:
+    token = f"grandchild-{uuid.uuid4()}"
+    script = ScriptRun(GRANDCHILDREN, {"token": token}, limits=Limits(timeout_seconds=60))
+    task = asyncio.create_task(executor.run(script, transcript))
+    # One turn of the loop: the run is now inside its start, not yet watching.
+    await asyncio.sleep(0)
+
+    task.cancel()
+    outcome = await task
+
+    assert outcome.state is RunState.CANCELLED
+    assert transcript.lines == []
+    assert live_processes_mentioning(token) == []
+
+
 async def test_a_memory_hog_is_killed_at_the_memory_limit(
     executor: DockerExecutor, transcript: Transcript
 ) -> None:
@@ -258,7 +275,8 @@ async def test_the_running_container_carries_every_restriction(
     task = asyncio.create_task(executor.run(script, transcript))
     await transcript.wait_for("uid")
 
-    (container,) = engine.containers.list(filters={"label": f"{LABEL}=run"})
+    # all=True: the engine may list it as running only after the first output.
+    (container,) = engine.containers.list(all=True, filters={"label": f"{LABEL}=run"})
     task.cancel()
     outcome = await task
 

@@ -165,6 +165,23 @@ async def test_cancelling_the_task_kills_the_run_and_reports_it(
     assert live_processes_mentioning(token) == []
 
 
+async def test_a_run_cancelled_while_it_starts_ends_cancelled_and_leaves_nothing(
+    executor: SubprocessExecutor, transcript: Transcript
+) -> None:
+    token = f"grandchild-{uuid.uuid4()}"
+    script = ScriptRun(GRANDCHILDREN, {"token": token}, limits=Limits(timeout_seconds=60))
+    task = asyncio.create_task(executor.run(script, transcript))
+    # One turn of the loop: the run is now inside its start, not yet watching.
+    await asyncio.sleep(0)
+
+    task.cancel()
+    outcome = await task
+
+    assert outcome.state is RunState.CANCELLED
+    assert transcript.lines == []
+    assert live_processes_mentioning(token) == []
+
+
 async def test_a_memory_hog_is_stopped(
     executor: SubprocessExecutor, transcript: Transcript
 ) -> None:

@@ -34,6 +34,7 @@ from docker.models.volumes import Volume
 from docker.types import Ulimit
 from docker.types.daemon import CancellableStream
 
+from saaslens.automation.executors._cancellation import absorb_cancellation, start_uninterrupted
 from saaslens.automation.executors._lines import LineSplitter, OutputRelay
 from saaslens.automation.executors._outcomes import Ending, conclude
 from saaslens.automation.executors.abc import (
@@ -80,10 +81,16 @@ class DockerExecutor(Executor):
         self._connecting = threading.Lock()
 
     async def run(self, script: ScriptRun, on_output: OutputSink) -> Outcome:
-        sandbox = await asyncio.to_thread(self._prepare, script)
+        preparing = asyncio.to_thread(self._prepare, script)
+        sandbox, cancelled = await start_uninterrupted(preparing)
         try:
             started = time.monotonic()
-            ending = await self._watch(sandbox.container, script.limits, OutputRelay(on_output))
+            relay = OutputRelay(on_output)
+            ending = (
+                Ending(None, cancelled=True)
+                if cancelled
+                else await self._watch(sandbox.container, script.limits, relay)
+            )
             duration = time.monotonic() - started
             result = await asyncio.to_thread(_read_result, sandbox.container, script.limits)
         finally:
@@ -152,7 +159,7 @@ class DockerExecutor(Executor):
             timed_out = await _outlived(container, streamed, limits.timeout_seconds)
         except asyncio.CancelledError:
             cancelled = True
-            _absorb_cancellation()
+            absorb_cancellation()
         if timed_out or cancelled:
             await asyncio.to_thread(_kill, container)
         if streamed is not None:
@@ -265,12 +272,6 @@ async def _drain(streamed: asyncio.Future[None]) -> None:
     with suppress(TimeoutError):
         async with asyncio.timeout(DRAIN_SECONDS):
             await asyncio.shield(streamed)
-
-
-def _absorb_cancellation() -> None:
-    task = asyncio.current_task()
-    if task is not None:
-        task.uncancel()
 
 
 def _kill(container: Container) -> None:

@@ -29,6 +29,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
+from saaslens.automation.executors._cancellation import absorb_cancellation, start_uninterrupted
 from saaslens.automation.executors._lines import OutputRelay
 from saaslens.automation.executors._outcomes import Ending, conclude
 from saaslens.automation.executors.abc import (
@@ -74,9 +75,10 @@ class SubprocessExecutor(Executor):
         with self._lease() as uid, tempfile.TemporaryDirectory(prefix="saaslens-run-") as path:
             work = _lay_out(Path(path), script, uid)
             started = time.monotonic()
-            child = await self._spawn(work, script.limits, uid)
+            child, cancelled = await start_uninterrupted(self._spawn(work, script.limits, uid))
             logger.debug("script run started as pid %s, uid %s", child.pid, uid)
-            ending = await _watch(child, script.limits, OutputRelay(on_output), uid)
+            relay = OutputRelay(on_output)
+            ending = await _watch(child, script.limits, relay, uid, cancelled)
             duration = time.monotonic() - started
             result = _read_result(work.result, script.limits)
         return conclude(ending, result, script.limits, duration)
@@ -185,7 +187,9 @@ def _limiter(limits: Limits, cap_processes: bool) -> Callable[[], None]:
     return limit
 
 
-async def _watch(child: Child, limits: Limits, relay: OutputRelay, uid: int | None) -> Ending:
+async def _watch(
+    child: Child, limits: Limits, relay: OutputRelay, uid: int | None, cancelled: bool
+) -> Ending:
     stdout, stderr = child.protocol.stdout, child.protocol.stderr
     assert stdout is not None
     assert stderr is not None
@@ -193,15 +197,16 @@ async def _watch(child: Child, limits: Limits, relay: OutputRelay, uid: int | No
         asyncio.create_task(relay.pump(Stream.STDOUT, stdout)),
         asyncio.create_task(relay.pump(Stream.STDERR, stderr)),
     ]
-    timed_out = cancelled = False
+    timed_out = False
     try:
-        async with asyncio.timeout(limits.timeout_seconds):
-            await asyncio.shield(child.protocol.exited)
+        if not cancelled:
+            async with asyncio.timeout(limits.timeout_seconds):
+                await asyncio.shield(child.protocol.exited)
     except TimeoutError:
         timed_out = True
     except asyncio.CancelledError:
         cancelled = True
-        _absorb_cancellation()
+        absorb_cancellation()
     await _kill(child, uid)
     await child.protocol.exited
     await _drain(pumps)
@@ -210,12 +215,6 @@ async def _watch(child: Child, limits: Limits, relay: OutputRelay, uid: int | No
     killed_by = -status if status < 0 else None
     exit_code = status if killed_by is None else 128 + killed_by
     return Ending(exit_code, killed_by, timed_out=timed_out, cancelled=cancelled)
-
-
-def _absorb_cancellation() -> None:
-    task = asyncio.current_task()
-    if task is not None:
-        task.uncancel()
 
 
 async def _kill(child: Child, uid: int | None) -> None:
