@@ -104,3 +104,22 @@ ENVIRONMENT_DUMP = """
 import json, os
 json.dump(dict(os.environ), open(os.environ["SAASLENS_RESULT"], "w"))
 """
+
+# Writes a 2 MB file and opens files until refused, and reports each refusal.
+FILE_LIMITS = """
+import errno, json, os
+result = {}
+try:
+    open("big", "wb").write(b"x" * 2 * 1024 * 1024)
+except OSError as error:
+    result["write"] = errno.errorcode[error.errno]
+files = []
+try:
+    while True:
+        files.append(open("small-%d" % len(files), "w"))
+except OSError as error:
+    result["open"] = errno.errorcode[error.errno]
+for file in files:
+    file.close()
+json.dump(result, open(os.environ["SAASLENS_RESULT"], "w"))
+"""

@@ -20,6 +20,7 @@ from saaslens.automation.executors.docker import LABEL, DockerExecutor
 from saaslens.config import load_settings
 from tests.automation.conftest import (
     ENVIRONMENT_DUMP,
+    FILE_LIMITS,
     FORK_BOMB,
     FORK_COUNT,
     GRANDCHILDREN,
@@ -121,12 +122,12 @@ async def test_a_timeout_kills_the_script_and_every_grandchild(
     executor: DockerExecutor, transcript: Transcript
 ) -> None:
     token = f"grandchild-{uuid.uuid4()}"
-    script = ScriptRun(GRANDCHILDREN, {"token": token}, limits=Limits(timeout_seconds=3))
+    script = ScriptRun(GRANDCHILDREN, {"token": token}, limits=Limits(timeout_seconds=5))
 
     outcome = await executor.run(script, transcript)
 
     assert outcome.state is RunState.TIMED_OUT
-    assert outcome.reason == "ran longer than 3 s"
+    assert outcome.reason == "ran longer than 5 s"
     assert transcript.of(Stream.STDOUT) == ["started"]
     assert live_processes_mentioning(token) == []
 
@@ -202,7 +203,7 @@ async def test_forks_beyond_the_process_cap_are_refused(
 async def test_a_fork_bomb_is_contained_and_leaves_nothing_behind(
     executor: DockerExecutor, transcript: Transcript
 ) -> None:
-    script = ScriptRun(FORK_BOMB, {"run": str(uuid.uuid4())}, limits=Limits(timeout_seconds=3))
+    script = ScriptRun(FORK_BOMB, limits=Limits(timeout_seconds=3))
 
     outcome = await executor.run(script, transcript)
     after = await executor.run(ScriptRun("print('still fine')"), transcript)
@@ -233,6 +234,17 @@ async def test_the_script_sees_only_a_scrubbed_environment(
         "TMPDIR",
     ]
     assert "parent-secret" not in environment.values()
+
+
+async def test_file_size_and_open_file_limits_hold(
+    executor: DockerExecutor, transcript: Transcript
+) -> None:
+    script = ScriptRun(FILE_LIMITS, limits=Limits(max_file_mb=1, max_open_files=16))
+
+    outcome = await executor.run(script, transcript)
+
+    assert outcome.state is RunState.SUCCEEDED
+    assert outcome.result == {"write": "EFBIG", "open": "EMFILE"}
 
 
 @pytest.fixture

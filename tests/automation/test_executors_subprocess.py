@@ -14,6 +14,7 @@ from saaslens.automation.executors.abc import Limits, RunState, ScriptRun, Strea
 from saaslens.automation.executors.subprocess import SubprocessExecutor
 from tests.automation.conftest import (
     ENVIRONMENT_DUMP,
+    FILE_LIMITS,
     FORK_BOMB,
     FORK_COUNT,
     GRANDCHILDREN,
@@ -137,13 +138,13 @@ async def test_a_timeout_kills_the_script_and_every_grandchild(
     executor: SubprocessExecutor, transcript: Transcript
 ) -> None:
     token = f"grandchild-{uuid.uuid4()}"
-    script = ScriptRun(GRANDCHILDREN, {"token": token}, limits=Limits(timeout_seconds=2))
+    script = ScriptRun(GRANDCHILDREN, {"token": token}, limits=Limits(timeout_seconds=4))
 
     outcome = await executor.run(script, transcript)
 
     assert outcome.state is RunState.TIMED_OUT
     assert outcome.exit_code == 137
-    assert outcome.reason == "ran longer than 2 s"
+    assert outcome.reason == "ran longer than 4 s"
     assert transcript.of(Stream.STDOUT) == ["started"]
     assert live_processes_mentioning(token) == []
 
@@ -273,26 +274,7 @@ json.dump(result, open(os.environ["SAASLENS_RESULT"], "w"))
 async def test_file_size_and_open_file_limits_hold(
     executor: SubprocessExecutor, transcript: Transcript
 ) -> None:
-    script = ScriptRun(
-        """
-import errno, json, os
-result = {}
-try:
-    open("big", "wb").write(b"x" * 2 * 1024 * 1024)
-except OSError as error:
-    result["write"] = errno.errorcode[error.errno]
-files = []
-try:
-    while True:
-        files.append(open("small-%d" % len(files), "w"))
-except OSError as error:
-    result["open"] = errno.errorcode[error.errno]
-for file in files:
-    file.close()
-json.dump(result, open(os.environ["SAASLENS_RESULT"], "w"))
-""",
-        limits=Limits(max_file_mb=1, max_open_files=16),
-    )
+    script = ScriptRun(FILE_LIMITS, limits=Limits(max_file_mb=1, max_open_files=16))
 
     outcome = await executor.run(script, transcript)
 

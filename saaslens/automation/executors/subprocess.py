@@ -5,7 +5,9 @@ scrubbed environment, in a session of its own, under resource limits. When
 we are root it also runs under a user id of its own, leased from a pool for
 the length of the run: that makes the process cap real (the kernel counts
 processes per user and never caps root) and lets us kill every process of
-that user at the end, including any that left the process group.
+that user at the end, including any that left the process group. Without
+root there is no user to lease: processes are then not capped, and only the
+process group is killed.
 
 This sandbox does not hide the file system: the script can read whatever is
 readable by everyone on this machine. Use the Docker executor where that
