@@ -57,6 +57,16 @@ SANDBOX_USER = "65534:65534"
 # How long output may keep coming once the container has stopped.
 DRAIN_SECONDS = 5.0
 
+# The image sets PATH and LANG too; stating them keeps another image honest.
+ENVIRONMENT = {
+    "PATH": "/usr/local/bin:/usr/bin:/bin",
+    "LANG": "C.UTF-8",
+    "HOME": WORK,
+    "TMPDIR": "/tmp",
+    INPUT_VARIABLE: f"{WORK}/input.json",
+    RESULT_VARIABLE: f"{WORK}/result.json",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Sandbox:
@@ -114,12 +124,17 @@ class DockerExecutor(Executor):
         volume = client.volumes.create(labels={LABEL: "work"})
         try:
             container = self._create(client, volume, script.limits)
-            container.put_archive(WORK, _work_files(script))
         except BaseException:
             volume.remove(force=True)
             raise
+        sandbox = Sandbox(container, volume)
+        try:
+            container.put_archive(WORK, _work_files(script))
+        except BaseException:
+            _remove(sandbox)
+            raise
         logger.debug("sandbox container %s created", container.short_id)
-        return Sandbox(container, volume)
+        return sandbox
 
     def _create(self, client: docker.DockerClient, volume: Volume, limits: Limits) -> Container:
         cpu = limits.cpu_seconds
@@ -186,14 +201,6 @@ class DockerExecutor(Executor):
         )
         pump.start()
         return ended
-
-
-ENVIRONMENT = {
-    "HOME": WORK,
-    "TMPDIR": "/tmp",
-    INPUT_VARIABLE: f"{WORK}/input.json",
-    RESULT_VARIABLE: f"{WORK}/result.json",
-}
 
 
 def _work_files(script: ScriptRun) -> bytes:
