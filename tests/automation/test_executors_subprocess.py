@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import shutil
+import subprocess
 import tempfile
 import uuid
 from pathlib import Path
 
 import pytest
 
+import saaslens
 from saaslens.automation.executors.abc import Limits, RunState, ScriptRun, Stream
 from saaslens.automation.executors.subprocess import SubprocessExecutor
 from tests.automation.conftest import (
@@ -280,3 +284,64 @@ async def test_file_size_and_open_file_limits_hold(
 
     assert outcome.state is RunState.SUCCEEDED
     assert outcome.result == {"write": "EFBIG", "open": "EMFILE"}
+
+
+# Runs a script through the executor in a process of its own, as whoever
+# runs this driver, and prints the outcome and the output lines as JSON.
+DRIVER = """
+import asyncio, json, sys
+sys.path.insert(0, sys.argv[1])
+from saaslens.automation.executors.abc import Limits, ScriptRun
+from saaslens.automation.executors.subprocess import SubprocessExecutor
+
+SCRIPT = '''
+import os, subprocess, sys, time
+subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", sys.argv[0] + "-child"])
+print("uid", os.getuid(), flush=True)
+time.sleep(120)
+'''
+
+async def main():
+    lines = []
+    async def keep(stream, line):
+        lines.append(line)
+    script = ScriptRun(SCRIPT, limits=Limits(timeout_seconds=3))
+    outcome = await SubprocessExecutor().run(script, keep)
+    print(json.dumps({"state": outcome.state, "lines": lines}))
+
+asyncio.run(main())
+"""
+
+
+def _copy_executors(destination: Path) -> None:
+    """The executor package alone, where an unprivileged user can read it."""
+    source = Path(saaslens.__file__).parent.parent
+    for package in ("saaslens", "saaslens/automation", "saaslens/automation/executors"):
+        (destination / package).mkdir()
+        shutil.copy(source / package / "__init__.py", destination / package)
+    for module in (source / "saaslens/automation/executors").glob("*.py"):
+        shutil.copy(module, destination / module.relative_to(source))
+
+
+def test_without_root_a_script_runs_as_the_caller_and_its_group_is_killed() -> None:
+    # The executor needs nothing beyond the standard library, so the system
+    # interpreter can run it as nobody, away from our root-only venv.
+    with tempfile.TemporaryDirectory() as root:
+        os.chmod(root, 0o755)
+        _copy_executors(Path(root))
+        driver = subprocess.run(
+            ["/usr/bin/python3", "-I", "-c", DRIVER, root],
+            user=65534,
+            group=65534,
+            extra_groups=[],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+
+    report = json.loads(driver.stdout)
+    assert report["state"] == "TIMED_OUT"
+    assert report["lines"] == ["uid 65534"]
+    assert live_processes_mentioning("script.py-child") == []
