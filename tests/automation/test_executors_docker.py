@@ -7,6 +7,7 @@ in CI that fails the run instead, since .ci/docker.sh provides both.
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -76,6 +77,18 @@ print("handed off", len(names))
     assert outcome.exit_code == 0
     assert outcome.result == {"hand_off": ["a"], "n": 2}
     assert transcript.lines == [(Stream.STDOUT, "handed off 1")]
+
+
+async def test_an_engine_named_by_its_url_runs_scripts(
+    executor: DockerExecutor, transcript: Transcript
+) -> None:
+    url = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+    named = DockerExecutor(IMAGE, docker_host=url)
+
+    outcome = await named.run(ScriptRun("print('hello')"), transcript)
+
+    assert outcome.state is RunState.SUCCEEDED
+    assert transcript.lines == [(Stream.STDOUT, "hello")]
 
 
 async def test_a_failing_script_reports_its_exit_code(
