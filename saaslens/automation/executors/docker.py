@@ -311,8 +311,12 @@ def _read_result(container: Container, limits: Limits) -> bytes | None:
 
 
 def _remove(sandbox: Sandbox) -> None:
-    with suppress(docker.errors.NotFound):
-        sandbox.container.remove(force=True)
-    with suppress(docker.errors.NotFound):
-        sandbox.volume.remove(force=True)
+    """Remove container and volume; a failure is logged, so the run's outcome survives it."""
+    for kind, thing in (("container", sandbox.container), ("volume", sandbox.volume)):
+        try:
+            thing.remove(force=True)
+        except docker.errors.NotFound:
+            pass
+        except docker.errors.APIError:
+            logger.exception("sandbox %s %s was left behind", kind, thing.id)
     logger.debug("sandbox container %s removed", sandbox.container.short_id)
