@@ -115,6 +115,17 @@ async def test_an_invalid_result_file_fails_the_run(
     assert outcome.reason.startswith("the result file is not valid JSON")
 
 
+async def test_a_link_planted_as_the_result_is_not_followed(
+    executor: DockerExecutor, transcript: Transcript
+) -> None:
+    script = ScriptRun("import os\nos.symlink('/etc/passwd', os.environ['SAASLENS_RESULT'])")
+
+    outcome = await executor.run(script, transcript)
+
+    assert outcome.state is RunState.SUCCEEDED
+    assert outcome.result is None
+
+
 async def test_output_lines_arrive_in_order(
     executor: DockerExecutor, transcript: Transcript
 ) -> None:
