@@ -103,6 +103,16 @@ async def test_a_failing_script_reports_its_exit_code(
     assert transcript.lines == [(Stream.STDERR, "giving up")]
 
 
+async def test_an_exit_code_above_128_that_names_no_signal_is_an_exit_code(
+    executor: DockerExecutor, transcript: Transcript
+) -> None:
+    outcome = await executor.run(ScriptRun("raise SystemExit(200)"), transcript)
+
+    assert outcome.state is RunState.FAILED
+    assert outcome.exit_code == 200
+    assert outcome.reason == "exited with code 200"
+
+
 async def test_an_invalid_result_file_fails_the_run(
     executor: DockerExecutor, transcript: Transcript
 ) -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import signal
 import tarfile
 import threading
 import time
@@ -290,10 +291,11 @@ def _kill(container: Container) -> None:
 def _ending(container: Container, timed_out: bool, cancelled: bool) -> Ending:
     status = container.wait()["StatusCode"]
     container.reload()
-    # A shell's convention, which the container's init follows: 128 + N for signal N.
-    signal = status - 128 if status > 128 else None
+    # A shell's convention, which the container's init follows: 128 + N for
+    # signal N. A script's own exit(200) cannot be told from it but by range.
+    killed_by = status - 128 if status - 128 in signal.valid_signals() else None
     out_of_memory = bool(container.attrs["State"]["OOMKilled"])
-    return Ending(status, signal, timed_out, cancelled, out_of_memory)
+    return Ending(status, killed_by, timed_out, cancelled, out_of_memory)
 
 
 def _read_result(container: Container, limits: Limits) -> bytes | None:
