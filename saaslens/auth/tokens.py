@@ -14,12 +14,13 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 import jwt
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from saaslens.auth.roles import Role
 from saaslens.config import Settings
 from saaslens.data.models import ApiToken, User
+from saaslens.data.queries.records import Page
 from saaslens.errors import InvalidInput, NotFound
 
 ISSUER = "saaslens"
@@ -146,3 +147,13 @@ async def revoke_token(db: AsyncSession, token_id: str, now: datetime) -> ApiTok
         record.revoked_at = now
         await db.flush()
     return record
+
+
+async def tokens_page(db: AsyncSession, after_id: str | None, limit: int) -> Page[ApiToken]:
+    """Token records in id order after `after_id`, with the count of all of them."""
+    query = select(ApiToken).order_by(ApiToken.id).limit(limit)
+    if after_id is not None:
+        query = query.where(ApiToken.id > after_id)
+    rows = (await db.scalars(query)).all()
+    total = await db.scalar(select(func.count()).select_from(ApiToken)) or 0
+    return Page(rows, total)

@@ -14,6 +14,7 @@ from saaslens.auth.passwords import hash_password
 from saaslens.auth.roles import Role
 from saaslens.auth.sessions import SessionScheme
 from saaslens.data.models import User
+from saaslens.data.queries.records import Page
 from saaslens.errors import InvalidInput
 
 MIN_PASSWORD_LENGTH = 10
@@ -110,3 +111,13 @@ async def disable_user(db: AsyncSession, scheme: SessionScheme, user: User) -> N
     user.disabled = True
     await scheme.end_all(db, user.id)
     await db.flush()
+
+
+async def users_page(db: AsyncSession, after_email: str | None, limit: int) -> Page[User]:
+    """Users in email order after `after_email`, with the count of all users."""
+    query = select(User).order_by(User.email).limit(limit)
+    if after_email is not None:
+        query = query.where(User.email > after_email)
+    rows = (await db.scalars(query)).all()
+    total = await db.scalar(select(func.count()).select_from(User)) or 0
+    return Page(rows, total)
