@@ -109,7 +109,7 @@ class LuciaV3Sessions:
         row = (await db.execute(query)).one_or_none()
         if row is None:
             return None
-        stored, user = row.tuple()
+        stored, user = row
         expired, renewed_until = expiry_decision(read_expiry(stored), now)
         if expired or user.disabled:
             await self.end(db, token)

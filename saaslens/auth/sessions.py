@@ -95,7 +95,7 @@ class LuciaSessions:
         row = (await db.execute(query)).one_or_none()
         if row is None:
             return None
-        session, user = row.tuple()
+        session, user = row
         expired, renewed_until = expiry_decision(session.expires_at, now)
         if expired or user.disabled:
             await db.delete(session)

@@ -129,7 +129,7 @@ async def verify_token(
     row = (await db.execute(query)).one_or_none()
     if row is None:
         return None
-    record, owner = row.tuple()
+    record, owner = row
     if record.revoked_at is not None or now >= record.expires_at:
         return None
     if owner.disabled or owner.role != Role.ADMIN.value:

@@ -82,7 +82,7 @@ def set_session_cookie(
     response.set_cookie(
         settings.cookie_name,
         token,
-        max_age=max(0, int((expires_at - now).total_seconds())),
+        max_age=max(0, round((expires_at - now).total_seconds())),
         expires=expires_at,
         path="/",
         httponly=True,
