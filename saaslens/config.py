@@ -84,8 +84,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
 
     # Browsers send Origin with every POST; cookie-authenticated state changes
-    # from any other origin are refused (cross-site request forgery).
-    allowed_origins: tuple[Origin, ...] = ("http://localhost:8000", "http://127.0.0.1:8000")
+    # from origins other than these and the API's own are refused (CSRF).
+    allowed_origins: tuple[Origin, ...] = ()
     session_cookie: str = "session"
     api_token_days: int = Field(default=90, ge=1, le=3650)
     throttle_window_seconds: int = Field(default=900, ge=1)

@@ -28,6 +28,8 @@ from saaslens.data.engine import create_engine, create_session_factory
 from saaslens.data.models import User
 
 PASSWORD = "correct horse battery staple"
+# The origin of pages the test application serves itself.
+SELF = "http://testserver"
 
 
 class Api:
@@ -46,8 +48,7 @@ class Api:
     def with_cookie(self, token: str, origin: str | None = None) -> Api:
         """The same client sending `token` as the session cookie, from `origin`."""
         headers = {"cookie": f"{self.settings.cookie_name}={token}"}
-        origin = origin or self.settings.allowed_origins[0]
-        return Api(self.client, self.settings, headers | {"origin": origin})
+        return Api(self.client, self.settings, headers | {"origin": origin or SELF})
 
     async def post(
         self,
@@ -131,9 +132,7 @@ async def running_api(settings: Settings, clock: Clock = system_clock) -> AsyncI
     app = create_app(settings, clock)
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://testserver"
-        ) as client,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=SELF) as client,
     ):
         yield Api(client, settings)
 

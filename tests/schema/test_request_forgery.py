@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 from saaslens.auth.roles import Role
-from tests.api import Api, add_person
+from saaslens.config import load_settings
+from tests.api import Api, add_person, running_api
 
 ME = "{ me { email } }"
 
 
-async def test_a_cookie_post_from_an_allowed_origin_is_served(anonymous: Api) -> None:
+async def test_a_cookie_post_from_the_api_itself_is_served(anonymous: Api) -> None:
     person = await add_person(anonymous.settings, "ada@example.com", Role.VIEWER)
 
-    response = await anonymous.with_cookie(person.token, origin="http://localhost:8000").post(ME)
+    response = await anonymous.with_cookie(person.token, origin="http://testserver").post(ME)
 
     assert response.status_code == 200
     assert response.json()["data"]["me"]["email"] == person.email
+
+
+async def test_a_cookie_post_from_a_listed_front_end_is_served(store_url: str) -> None:
+    settings = load_settings(database_url=store_url, allowed_origins=["https://app.example"])
+    person = await add_person(settings, "ada@example.com", Role.VIEWER)
+    async with running_api(settings) as api:
+        listed = await api.with_cookie(person.token, origin="https://app.example").post(ME)
+        other = await api.with_cookie(person.token, origin="https://other.example").post(ME)
+
+    assert listed.json()["data"]["me"]["email"] == person.email
+    assert other.status_code == 403
 
 
 async def test_a_cookie_post_from_another_origin_is_refused_with_403(anonymous: Api) -> None:
@@ -66,7 +78,7 @@ async def test_a_mutation_sent_by_get_never_runs(anonymous: Api) -> None:
     response = await anonymous.client.get(
         "/graphql",
         params={"query": "mutation { signOut }"},
-        headers={"cookie": f"session={person.token}", "origin": "http://localhost:8000"},
+        headers={"cookie": f"session={person.token}", "origin": "http://testserver"},
     )
 
     # Strawberry refuses before executing anything; the session must survive.
