@@ -78,11 +78,13 @@ def schema_export(
     typer.echo(f"Wrote {path}")
 
 
-async def _add_user(database_url: str, email: str, password: str, role: Role) -> User:
+async def _add_user(
+    database_url: str, email: str, password: str, role: Role, user_id: str | None
+) -> User:
     engine = create_engine(database_url)
     try:
         async with create_session_factory(engine)() as session:
-            user = await create_user(session, email, password, role, system_clock())
+            user = await create_user(session, email, password, role, system_clock(), user_id)
             await session.commit()
             return user
     finally:
@@ -96,6 +98,9 @@ def users_create(
     password_stdin: bool = typer.Option(
         False, "--password-stdin", help="Read the password from standard input, for scripts."
     ),
+    user_id: str | None = typer.Option(
+        None, "--id", help="The same person's user id in a Lucia application sharing the store."
+    ),
 ) -> None:
     """Add a user; the password is asked for twice unless given on standard input."""
     if password_stdin:
@@ -103,7 +108,7 @@ def users_create(
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = asyncio.run(_add_user(get_settings().database_url, email, password, role))
+        user = asyncio.run(_add_user(get_settings().database_url, email, password, role, user_id))
     except InvalidInput as error:
         typer.secho(error.message, fg="red", err=True)
         raise typer.Exit(1) from None

@@ -33,18 +33,20 @@ async def test_a_created_user_can_sign_in_with_the_role_given(
     anonymous: Api, store_url: str
 ) -> None:
     made = create(
-        store_url, "--email", "Ada@Example.com", "--role", "analyst", password="a long password"
+        store_url,
+        *("--email", "Ada@Example.com", "--role", "analyst", "--id", "lucia-user-1"),
+        password="a long password",
     )
 
     signed = await anonymous.post_graphql(
         SIGN_IN, {"e": "ada@example.com", "p": "a long password"}
     )
     token = signed["data"]["signIn"]["token"]
-    me = await anonymous.as_bearer(token).data("{ me { email role } }")
+    me = await anonymous.as_bearer(token).data("{ me { id email role } }")
 
     assert made.returncode == 0, made.stderr
     assert "Created ada@example.com as analyst" in made.stdout
-    assert me["me"] == {"email": "ada@example.com", "role": "ANALYST"}
+    assert me["me"] == {"id": "lucia-user-1", "email": "ada@example.com", "role": "ANALYST"}
 
 
 async def test_a_taken_email_or_a_short_password_is_refused_with_a_reason(

@@ -61,11 +61,21 @@ async def find_by_email(db: AsyncSession, email: str) -> User | None:
 
 
 async def create_user(
-    db: AsyncSession, email: str, password: str, role: Role, now: datetime
+    db: AsyncSession,
+    email: str,
+    password: str,
+    role: Role,
+    now: datetime,
+    user_id: str | None = None,
 ) -> User:
-    """Add a user; raise InvalidInput for a bad email or password, EmailTaken."""
+    """Add a user; raise InvalidInput for a bad email or password, EmailTaken.
+
+    `user_id` links the user to a Lucia application's user of that id.
+    """
+    if user_id is not None and not 1 <= len(user_id) <= 64:
+        raise InvalidInput("a user id has 1 to 64 characters", field="id")
     user = User(
-        id=new_user_id(),
+        id=user_id or new_user_id(),
         email=check_email(email),
         password_hash=hash_password(check_password(password)),
         role=role.value,
