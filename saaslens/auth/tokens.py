@@ -76,7 +76,7 @@ async def issue_token(
     days: int | None = None,
 ) -> IssuedToken:
     """Record a token for `owner` and sign it; raise InvalidInput for a bad request."""
-    lifetime = days or settings.api_token_days
+    lifetime = settings.api_token_days if days is None else days
     chosen = _check_request(name, scopes, lifetime)
     record = ApiToken(
         id=secrets.token_hex(16),
@@ -122,15 +122,19 @@ async def verify_token(
     claims = _claims(settings, token)
     if claims is None:
         return None
-    expires_at = claims["exp"]
-    if not isinstance(expires_at, int) or now >= datetime.fromtimestamp(expires_at, UTC):
+    token_id, expires_at = claims["jti"], claims["exp"]
+    if not isinstance(token_id, str) or not isinstance(expires_at, int):
         return None
-    query = select(ApiToken, User).join(User).where(ApiToken.id == claims["jti"])
+    if now >= datetime.fromtimestamp(expires_at, UTC):
+        return None
+    query = select(ApiToken, User).join(User).where(ApiToken.id == token_id)
     row = (await db.execute(query)).one_or_none()
     if row is None:
         return None
     record, owner = row
     if record.revoked_at is not None or now >= record.expires_at:
+        return None
+    if claims["sub"] != owner.id:
         return None
     if owner.disabled or owner.role != Role.ADMIN.value:
         return None

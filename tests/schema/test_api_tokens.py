@@ -119,9 +119,11 @@ async def test_tokens_of_a_demoted_admin_stop_working(api: Api) -> None:
     )
 
 
-async def test_a_token_needs_a_scope_and_a_name(api: Api) -> None:
+async def test_a_token_needs_a_scope_a_name_and_a_lifetime(api: Api) -> None:
     no_scope = await _token(api, [])
+    no_days = await _token(api, ["READ"], days=0)
     created = await api.data(CREATE, {"name": " ", "scopes": ["READ"]})
 
     assert no_scope["field"] == "scopes"
+    assert no_days["field"] == "days"
     assert created["createApiToken"]["field"] == "name"
