@@ -126,7 +126,10 @@ def _check_origin(
 
 def _refresh_cookie(context: Context, response: Response, viewer: Viewer | None) -> None:
     if viewer is None:
-        clear_session_cookie(response, context.settings)
+        # A Lucia application's cookie may stand for a user saaslens does not
+        # know; clearing it would sign them out of that application too.
+        if not context.settings.lucia_compat:
+            clear_session_cookie(response, context.settings)
     elif viewer.session is not None and viewer.session.renewed and context.credential:
         set_session_cookie(
             response,

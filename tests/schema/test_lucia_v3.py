@@ -148,3 +148,17 @@ async def test_signing_in_writes_a_session_the_lucia_application_can_read(
     assert rows[0][0] == person.id
     expected_type = int if lucia.database_url.startswith("sqlite") else datetime
     assert isinstance(rows[0][1], expected_type)
+
+
+async def test_a_lucia_user_unknown_to_saaslens_is_refused_and_keeps_the_cookie(
+    lucia: Settings,
+) -> None:
+    await _sql(lucia, f'INSERT INTO "{lucia.lucia_user_table}" (id) VALUES (:id)', id="shopper")
+    session_id = await _lucia_session(lucia, "shopper", datetime.now(UTC) + timedelta(days=20))
+
+    async with running_api(lucia) as api:
+        response = await api.with_cookie(session_id).post(ME)
+
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert "set-cookie" not in response.headers, "the Lucia application's cookie is its own"
+    assert await _expiry(lucia, session_id) is not None
