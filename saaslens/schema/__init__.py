@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import strawberry
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from saaslens.schema.accounts import AccountsMutation, AccountsQuery
-from saaslens.schema.errors import ErrorShaping
+from saaslens.schema.errors import ErrorShaping, Schema
 from saaslens.schema.records import RecordsQuery
 from saaslens.schema.store import StoreSubscription
 from saaslens.schema.types.scalars import SCALARS
@@ -21,7 +20,7 @@ def _root(name: str, types: tuple[type, ...]) -> type | None:
     return merge_types(name, types) if types else None
 
 
-schema = strawberry.Schema(
+schema = Schema(
     query=merge_types("Query", QUERIES),
     mutation=_root("Mutation", MUTATIONS),
     # "Subscription" already names a customer's SaaS subscription.

@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
+import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
-from strawberry.types import ExecutionResult, StreamExecutionResult
+from strawberry.types import ExecutionContext, ExecutionResult, StreamExecutionResult
 
 from saaslens.errors import ErrorCode, UserFacingError
 from saaslens.logs import request_id
@@ -51,6 +52,21 @@ def _with_extensions(
         original_error=None,
         extensions={**(error.extensions or {}), **extensions},
     )
+
+
+class Schema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Log errors as Strawberry does, except user-facing ones.
+
+        A refused credential or a bad argument is an answer to the client,
+        not a fault; logging each with its traceback would bury the faults.
+        """
+        faults = [
+            error for error in errors if not isinstance(error.original_error, UserFacingError)
+        ]
+        super().process_errors(faults, execution_context)
 
 
 class ErrorShaping(SchemaExtension):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from tests.api import Api
@@ -30,3 +32,13 @@ async def test_every_root_field_without_credentials_is_unauthenticated(
 
 def test_the_public_fields_still_exist() -> None:
     assert set(root_fields("query")) | set(root_fields("mutation")) >= PUBLIC
+
+
+async def test_a_refused_stranger_is_not_logged_as_a_fault(
+    anonymous: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR):
+        body = await anonymous.post_graphql("{ me { email } }")
+
+    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert [record.getMessage() for record in caplog.records] == []
