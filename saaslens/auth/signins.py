@@ -28,10 +28,6 @@ class SignedIn:
     session: IssuedSession
 
 
-class WrongPassword(Exception):
-    """The current password given to change it was not the user's."""
-
-
 async def sign_in(
     db: AsyncSession,
     settings: Settings,
@@ -69,15 +65,26 @@ async def sign_out_everywhere(db: AsyncSession, settings: Settings, user: User) 
 
 
 async def change_password(
-    db: AsyncSession, settings: Settings, user: User, current: str, new: str, now: datetime
-) -> IssuedSession:
+    db: AsyncSession,
+    settings: Settings,
+    user: User,
+    current: str,
+    new: str,
+    address: str | None,
+    now: datetime,
+) -> IssuedSession | None:
     """Set a new password, end every session of the user and start a fresh one.
 
-    Raise WrongPassword when `current` is not the password, InvalidInput when
-    `new` is unacceptable.
+    None when `current` is not the password: that failure counts towards
+    throttling like a failed sign-in, so someone holding a stolen session
+    cannot guess the password either; commit either way. Raise RateLimited
+    while throttled, InvalidInput when `new` is unacceptable.
     """
+    throttle = Throttle(settings)
+    await throttle.check(db, user.email, address, now)
     if not verify_password(user.password_hash, current):
-        raise WrongPassword
+        await throttle.fail(db, user.email, address, now)
+        return None
     user.password_hash = hash_password(check_password(new))
     scheme = session_scheme(settings)
     await scheme.end_all(db, user.id)

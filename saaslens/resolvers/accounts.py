@@ -110,13 +110,19 @@ async def change_password(
         user = await _user(db, strawberry.ID(_viewer(context).user.id))
         try:
             issued = await signins.change_password(
-                db, context.settings, user, current_password, new_password, context.clock()
+                db,
+                context.settings,
+                user,
+                current_password,
+                new_password,
+                context.client_address,
+                context.clock(),
             )
-        except signins.WrongPassword:
-            return WrongPassword(message="The current password is not right")
         except InvalidInput as error:
             return _problem(error)
         await db.commit()
+    if issued is None:
+        return WrongPassword(message="The current password is not right")
     by_cookie = context.credential is not None and context.credential.by_cookie
     if by_cookie:
         context.start_session(issued)

@@ -127,3 +127,14 @@ async def test_a_token_needs_a_scope_a_name_and_a_lifetime(api: Api) -> None:
     assert no_scope["field"] == "scopes"
     assert no_days["field"] == "days"
     assert created["createApiToken"]["field"] == "name"
+
+
+async def test_a_token_cannot_act_as_a_person(api: Api) -> None:
+    created = await _token(api, ["READ", "INGEST", "AUTOMATION"])
+    service = api.as_bearer(created["token"])
+
+    sign_out = await service.post_graphql("mutation { signOut }")
+    mint = await service.post_graphql(CREATE, {"name": "more", "scopes": ["READ"]})
+
+    assert code(sign_out) == "FORBIDDEN"
+    assert code(mint) == "FORBIDDEN", "a token never makes more tokens"

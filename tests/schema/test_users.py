@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from saaslens.auth.roles import Role
-from tests.api import Api, add_person
+from saaslens.config import load_settings
+from tests.api import Api, add_person, running_api
 
 CREATE = """
 mutation ($email: String!, $password: String!, $role: Role!) {
@@ -122,3 +123,20 @@ async def test_changing_the_password_ends_other_sessions_and_starts_one(api: Api
     assert (await api.as_bearer(other.token).data("{ me { email } }"))["me"][
         "email"
     ] == other.email
+
+
+async def test_guessing_the_current_password_is_throttled(store_url: str) -> None:
+    settings = load_settings(database_url=store_url, throttle_account_failures=2)
+    person = await add_person(settings, "ada@example.com", Role.VIEWER)
+    async with running_api(settings) as anonymous:
+        ada = anonymous.as_bearer(person.token)
+        guesses = [
+            await ada.post_graphql(CHANGE_PASSWORD, {"current": guess, "new": "a new long one"})
+            for guess in ["guess one", "guess two", person.password]
+        ]
+
+    assert [body["data"]["changePassword"]["__typename"] for body in guesses[:2]] == [
+        "WrongPassword",
+        "WrongPassword",
+    ]
+    assert guesses[2]["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
