@@ -82,6 +82,13 @@ class Settings(BaseSettings):
     max_page_size: int = Field(default=100, ge=1, le=10_000)
     log_json: bool = False
     log_level: str = "INFO"
+    # The interpreter the subprocess executor runs scripts with; the sandbox
+    # users must be able to execute it, so not one under /root.
+    sandbox_python: str = "/usr/bin/python3"
+    sandbox_image: str = "saaslens-sandbox:latest"
+    # A Docker engine URL such as unix:///var/run/docker.sock; None means
+    # DOCKER_HOST or the local socket.
+    docker_host: str | None = None
 
     # Browsers send Origin with every POST; cookie-authenticated state changes
     # from origins other than these and the API's own are refused (CSRF).
