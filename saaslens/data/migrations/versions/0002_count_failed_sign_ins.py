@@ -1,6 +1,6 @@
 """count failed sign-ins, so throttling holds across API processes
 
-Revision ID: auth_0002
+Revision ID: 0002
 Revises: 0001
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 
 import saaslens.data.models.base
 
-revision: str = "auth_0002"
+revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
