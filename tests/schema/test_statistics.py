@@ -9,7 +9,8 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
-from tests.api import Api
+from saaslens.auth.roles import Role
+from tests.api import Api, add_person
 
 MONTHS = [f"2024-{month:02d}" for month in range(1, 13)]
 MRR = [100.0, 104.0, 103.0, 110.0, 115.0, 113.0, 121.0, 126.0, 124.0, 131.0, 138.0, 136.0]
@@ -227,3 +228,13 @@ async def test_bare_values_of_different_lengths_cannot_be_paired(api: Api) -> No
     assert error["message"] == (
         "paired values need the same length; got 12 and 10 (give points to join by period)"
     )
+
+
+async def test_a_viewer_may_ask_and_a_stranger_may_not(anonymous: Api) -> None:
+    viewer = await add_person(anonymous.settings, "viewer@example.com", Role.VIEWER)
+
+    seen = await anonymous.as_bearer(viewer.token).data(TREND, {"data": {"values": MRR}})
+    refused = await anonymous.post_graphql(TREND, {"data": {"values": MRR}})
+
+    assert seen["linearTrend"]["reading"].startswith("The slope is positive")
+    assert _error(refused)["extensions"] == {"code": "UNAUTHENTICATED"}
