@@ -15,14 +15,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
-from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from saaslens.config import Settings
+from saaslens.data.ingestion.bulk import insert_rows, stored_fingerprints, stored_ids
 from saaslens.data.ingestion.currency import MissingRate, load_rates
 from saaslens.data.ingestion.derived import refresh_lead_stages, refresh_subscriptions
 from saaslens.data.ingestion.destinations import DESTINATIONS, Destination
-from saaslens.data.ingestion.lookups import stored_fingerprints, stored_ids
 from saaslens.data.ingestion.records import RECORDS, Kind, Record
 from saaslens.data.state import bump_data_version, data_version
 
@@ -48,7 +47,7 @@ class IngestionReport:
         return not self.errors
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Candidate:
     index: int
     record: Record
@@ -79,9 +78,44 @@ async def apply_batch(
     A rejected batch has written nothing, so the caller may go on using the
     transaction (a whole-file check does, then rolls everything back).
     """
-    destination = DESTINATIONS[kind]
-    candidates, errors = _validate(RECORDS[kind], rows)
-    fresh, unchanged, conflicts = await _sort_out(session, destination, candidates)
+    return await apply_validated(session, validate(kind, rows), settings)
+
+
+@dataclass(frozen=True)
+class ValidatedBatch:
+    """A batch whose rows were checked on their own; the store is not consulted yet."""
+
+    kind: Kind
+    candidates: list[_Candidate]
+    errors: list[RowError]
+
+
+def validate(kind: Kind, rows: Sequence[Mapping[str, Any]]) -> ValidatedBatch:
+    """Check each row's shape and fingerprint its content; CPU only, no database.
+
+    Kept apart so an import can validate its next batch while the database
+    writes the current one.
+    """
+    model = RECORDS[kind]
+    candidates: list[_Candidate] = []
+    errors: list[RowError] = []
+    for index, row in enumerate(rows):
+        try:
+            record = model.model_validate(row)
+        except ValidationError as error:
+            errors.extend(_row_errors(index, error))
+            continue
+        candidates.append(_Candidate(index, record, record.fingerprint()))
+    return ValidatedBatch(kind, candidates, errors)
+
+
+async def apply_validated(
+    session: AsyncSession, batch: ValidatedBatch, settings: Settings
+) -> IngestionReport:
+    """Check a validated batch against the store and write it, without committing."""
+    destination = DESTINATIONS[batch.kind]
+    errors = list(batch.errors)
+    fresh, unchanged, conflicts = await _sort_out(session, destination, batch.candidates)
     errors += conflicts
     errors += await _missing_references(session, destination, fresh)
     new_rows, money_errors = await _rows(session, destination, fresh, settings)
@@ -92,25 +126,10 @@ async def apply_batch(
     if not new_rows:
         return IngestionReport(0, unchanged, [], await data_version(session))
 
-    await session.execute(insert(destination.table), new_rows)
-    await _refresh_derived(session, kind, new_rows)
+    await insert_rows(session, destination.table, new_rows)
+    await _refresh_derived(session, batch.kind, new_rows)
     version = await bump_data_version(session, settings.reporting_time_zone)
     return IngestionReport(len(new_rows), unchanged, [], version)
-
-
-def _validate(
-    model: type[Record], rows: Sequence[Mapping[str, Any]]
-) -> tuple[list[_Candidate], list[RowError]]:
-    candidates: list[_Candidate] = []
-    errors: list[RowError] = []
-    for index, row in enumerate(rows):
-        try:
-            record = model.model_validate(row)
-        except ValidationError as error:
-            errors.extend(_row_errors(index, error))
-            continue
-        candidates.append(_Candidate(index, record, record.fingerprint()))
-    return candidates, errors
 
 
 def _row_errors(index: int, error: ValidationError) -> list[RowError]:
