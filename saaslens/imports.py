@@ -74,7 +74,9 @@ async def _run(settings: Settings, job: _Job, console: Console) -> ImportOutcome
         TimeRemainingColumn(),
     )
     try:
-        with Progress(*columns, console=console, transient=True) as progress:
+        with Progress(
+            *columns, console=console, transient=True, disable=not console.is_terminal
+        ) as progress:
             verb = "Checking" if job.check else "Importing"
             task = progress.add_task(f"{verb} {escape(job.path.name)}", total=job.size, rows=0)
             return await work(
