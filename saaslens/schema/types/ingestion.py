@@ -7,11 +7,16 @@ per row with its field instead of failing the whole request.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Annotated, TypeAlias
+from enum import Enum
+from typing import Annotated, Any, TypeAlias
 
 import strawberry
 from strawberry.scalars import JSON
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types.arguments import InputContext
+from strawberry.types.base import get_object_definition
 
 from saaslens.data.ingestion import IngestionReport
 from saaslens.schema.types.records import PaymentKind, SubscriptionStatus
@@ -90,6 +95,52 @@ class ExchangeRateInput:
     day: date
     currency: str
     rate: float = strawberry.field(description="Units of the base currency one unit bought.")
+
+
+RECORD_INPUTS = (
+    CustomerInput,
+    SubscriptionChangeInput,
+    PaymentInput,
+    EventInput,
+    LeadInput,
+    LeadStageChangeInput,
+    ExchangeRateInput,
+)
+
+# A record's fields would be strawberry inputs, the same python names.
+RecordFields = dict[str, Any]
+
+
+# GraphQL field name -> python name, per input type; one schema, so one naming.
+_FIELD_NAMES: dict[type, dict[str, str]] = {}
+
+
+def _field_names(cls: type, config: StrawberryConfig) -> dict[str, str]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        convert = config.name_converter.from_field
+        fields = get_object_definition(cls, strict=True).fields
+        names = _FIELD_NAMES[cls] = {convert(field): field.python_name for field in fields}
+    return names
+
+
+def _as_record_fields(cls: type, value: Mapping[str, Any], context: InputContext) -> RecordFields:
+    """An input value as the record shape reads it: python names, enums as their values.
+
+    graphql-core has already parsed every scalar. Building an input object per
+    record, field by field, only to take it apart again, cost more than
+    validating the record, so the inputs hand over plain fields instead.
+    """
+    names = _field_names(cls, context.config)
+    return {
+        names[name]: item.value if isinstance(item, Enum) else item
+        for name, item in value.items()
+        if item is not None
+    }
+
+
+for _input in RECORD_INPUTS:
+    get_object_definition(_input, strict=True).from_input = _as_record_fields
 
 
 @strawberry.type(description="The batch was written, or every record was already stored.")
