@@ -122,7 +122,9 @@ def _jsonl_rows(lines: TextIO) -> Iterator[_Read]:
         try:
             row = json.loads(text)
         except json.JSONDecodeError as error:
-            yield number, f"not valid JSON: {error.msg} at column {error.colno}"
+            # An error at the end of the line is at its last column, not past its break.
+            column = min(error.pos, len(text.rstrip("\r\n"))) + 1
+            yield number, f"not valid JSON: {error.msg} at column {column}"
             continue
         if isinstance(row, dict):
             yield number, row
