@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -209,7 +210,7 @@ async def _rows(
     """The table rows of the new records, or the rows whose money cannot be converted."""
     needs = [need for candidate in fresh for need in destination.money(candidate.record)]
     rates = await load_rates(session, settings.base_currency, needs)
-    zone = ZoneInfo(settings.reporting_time_zone)
+    zone = reporting_zone(settings.reporting_time_zone)
     rows = []
     errors = []
     for candidate in fresh:
@@ -218,6 +219,11 @@ async def _rows(
         except MissingRate as error:
             errors.append(RowError(candidate.index, "currency", str(error)))
     return rows, errors
+
+
+def reporting_zone(name: str) -> tzinfo:
+    # The same buckets either way; the fixed-offset zone converts several times faster.
+    return UTC if name == "UTC" else ZoneInfo(name)
 
 
 async def _refresh_derived(

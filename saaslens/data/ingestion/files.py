@@ -107,7 +107,7 @@ def _csv_rows(lines: TextIO) -> Iterator[_Read]:
 
 
 def _csv_row(header: list[str], width: int, cells: list[str]) -> dict[str, Any]:
-    row = {name: cell for name, cell in zip(header, cells, strict=False) if cell != ""}
+    row = {name: cell for name, cell in zip(header, cells, strict=False) if cell}
     # Cells beyond the header get names of their own, so the row fails validation
     # with a message instead of being cut silently.
     for position in range(width, len(cells)):
