@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -388,3 +389,17 @@ async def test_a_lead_value_needs_its_currency_and_converts(
         stored = await session.get(Lead, "l1")
     assert stored is not None
     assert (stored.value, stored.original_value, stored.currency) == (12500, 10000, "EUR")
+
+
+async def test_concurrent_batches_with_one_new_id_give_one_insert_and_one_conflict(
+    sessions: Sessions, settings: Settings
+) -> None:
+    reports = await asyncio.gather(
+        run(sessions, Kind.CUSTOMERS, [customer(1, name="First")], settings),
+        run(sessions, Kind.CUSTOMERS, [customer(1, name="Second")], settings),
+    )
+
+    assert sorted(report.inserted for report in reports) == [0, 1]
+    [rejected] = [report for report in reports if not report.accepted]
+    assert rejected.errors == [RowError(0, "id", "'c1' is already stored with different content")]
+    assert await version(sessions) == 1

@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from saaslens.config import Settings
@@ -24,6 +25,7 @@ from saaslens.data.ingestion.currency import MissingRate, load_rates
 from saaslens.data.ingestion.derived import refresh_lead_stages, refresh_subscriptions
 from saaslens.data.ingestion.destinations import DESTINATIONS, Destination
 from saaslens.data.ingestion.records import RECORDS, Kind, Record
+from saaslens.data.models import StoreState
 from saaslens.data.state import bump_data_version, data_version
 
 
@@ -115,6 +117,7 @@ async def apply_validated(
 ) -> IngestionReport:
     """Check a validated batch against the store and write it, without committing."""
     destination = DESTINATIONS[batch.kind]
+    await _serialise(session)
     errors = list(batch.errors)
     fresh, unchanged, conflicts = await _sort_out(session, destination, batch.candidates)
     errors += conflicts
@@ -131,6 +134,19 @@ async def apply_validated(
     await _refresh_derived(session, batch.kind, new_rows)
     version = await bump_data_version(session, settings.reporting_time_zone)
     return IngestionReport(len(new_rows), unchanged, [], version)
+
+
+async def _serialise(session: AsyncSession) -> None:
+    """Wait for other ingestions to finish before checking this batch against the store.
+
+    Two batches checked side by side could both find an id new and both insert
+    it. A write to the store's state row, changing nothing, takes the write lock
+    first: on PostgreSQL it locks the row until the commit, on SQLite it opens
+    the write transaction; either way the checks then see every batch
+    committed before this one.
+    """
+    unchanged = {"data_version": StoreState.data_version}
+    await session.execute(update(StoreState).where(StoreState.id == 1).values(unchanged))
 
 
 def _row_errors(index: int, error: ValidationError) -> list[RowError]:
