@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import json
 import os
@@ -17,6 +18,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from saaslens.config import load_settings
+from saaslens.data.engine import create_engine, create_session_factory
+from saaslens.data.ingestion import Kind, ingest
 from saaslens.data.models import Customer, Event
 from saaslens.data.state import data_version
 
@@ -59,6 +63,18 @@ def event(number: int, customer: str = "c0") -> dict[str, Any]:
     }
 
 
+async def seed_customers(url: str, count: int) -> None:
+    """Customers for the events under test, stored without starting a process."""
+    engine = create_engine(url)
+    rows = [
+        {"id": f"c{n}", "name": f"Customer {n}", "created_at": "2024-01-01"} for n in range(count)
+    ]
+    async with create_session_factory(engine)() as session:
+        report = await ingest(session, Kind.CUSTOMERS, rows, load_settings(database_url=url))
+    await engine.dispose()
+    assert report.accepted
+
+
 async def count(sessions: Sessions, model: Any) -> int:
     async with sessions() as session:
         return int(await session.scalar(select(func.count()).select_from(model)) or 0)
@@ -92,7 +108,7 @@ async def test_import_of_csv_and_jsonl_files_and_its_rerun(
 async def test_a_rejected_batch_stops_the_import_naming_file_lines(
     store_url: str, sessions: Sessions, tmp_path: Path
 ) -> None:
-    saaslens(store_url, "import", "customers", str(customers_csv(tmp_path / "c.csv", 1)))
+    await seed_customers(store_url, 1)
     rows = [[f"e{n}", "c0", "u1", "login", "2024-03-01T10:00:00Z", ""] for n in range(6)]
     rows[3][1] = "c404"  # file line 5: the header is line 1
     rows[4][4] = "soon"  # file line 6
@@ -131,7 +147,7 @@ async def test_line_numbers_count_the_lines_of_multi_line_cells(
 async def test_check_reports_every_bad_row_and_writes_nothing(
     store_url: str, sessions: Sessions, tmp_path: Path
 ) -> None:
-    saaslens(store_url, "import", "customers", str(customers_csv(tmp_path / "c.csv", 1)))
+    await seed_customers(store_url, 1)
     events = [event(n) for n in range(5)]
     events[2]["customer_id"] = "c9"
     # The same id with other content, in a later batch than the first e0: the
@@ -196,7 +212,7 @@ def test_a_killed_import_leaves_whole_batches_and_a_rerun_completes(
 ) -> None:
     total, batch = 100_000, 1_000
     database = Path(sqlite_store.removeprefix("sqlite+aiosqlite:///"))
-    saaslens(sqlite_store, "import", "customers", str(customers_csv(tmp_path / "c.csv", 1)))
+    asyncio.run(seed_customers(sqlite_store, 1))
     events = events_file(tmp_path / "events.csv", total)
     command = [SAASLENS, "import", "events", str(events), "--batch-size", str(batch)]
     environment = {**os.environ, "SAASLENS_DATABASE_URL": sqlite_store}
