@@ -16,6 +16,7 @@ from rich.progress import (
     TimeRemainingColumn,
     TransferSpeedColumn,
 )
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from saaslens.config import Settings
 from saaslens.data.engine import create_engine, create_session_factory
@@ -38,6 +39,14 @@ def run_import(
         outcome = asyncio.run(_run(settings, job, console))
     except InvalidInput as error:
         console.print(escape(error.message), style="red")
+        return False
+    except (OperationalError, ProgrammingError) as error:
+        # Most often a store that was never migrated; the driver's words say which.
+        console.print(
+            f"The store refused the import: {escape(str(error.orig))}. "
+            "Has `saaslens db upgrade` been run?",
+            style="red",
+        )
         return False
     _print_errors(console, outcome.errors)
     if outcome.rejected_lines is not None:

@@ -234,3 +234,16 @@ def test_a_killed_import_leaves_whole_batches_and_a_rerun_completes(
         f"Imported: inserted {total - killed_at}, unchanged {killed_at}, "
     )
     assert stored_events(database) == total
+
+
+def test_an_unmigrated_store_is_named_as_the_reason(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'never-migrated.db'}"
+    customers = customers_csv(tmp_path / "customers.csv", 1)
+
+    result = saaslens(url, "import", "customers", str(customers))
+
+    assert result.returncode == 1
+    assert result.stdout.strip() == (
+        "The store refused the import: no such table: store_state. "
+        "Has `saaslens db upgrade` been run?"
+    )
