@@ -134,3 +134,11 @@ async def test_subscription_changes_keep_the_subscription_current(
         4900,
         2,
     )
+
+
+async def test_a_time_that_is_not_iso_8601_is_bad_input(api: Api) -> None:
+    body = await api.post_graphql(EVENTS, {"records": [{**event(1), "occurredAt": "Tuesday"}]})
+
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["message"] == "Value cannot represent a DateTime: 'Tuesday'; expected ISO 8601"
