@@ -146,7 +146,8 @@ async def _serialise(session: AsyncSession) -> None:
     committed before this one.
     """
     unchanged = {"data_version": StoreState.data_version}
-    await session.execute(update(StoreState).where(StoreState.id == 1).values(unchanged))
+    statement = update(StoreState).where(StoreState.id == 1).values(unchanged)
+    await session.execute(statement.execution_options(synchronize_session=False))
 
 
 def _row_errors(index: int, error: ValidationError) -> list[RowError]:
