@@ -40,6 +40,8 @@ class RowError:
 
 @dataclass(frozen=True)
 class IngestionReport:
+    """The outcome of one batch: counts and the data version, or the bad rows."""
+
     inserted: int
     unchanged: int
     errors: list[RowError] = field(default_factory=list)

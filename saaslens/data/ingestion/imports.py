@@ -41,6 +41,8 @@ class LineError:
 
 @dataclass
 class ImportOutcome:
+    """What an import or a check did so far, and the bad rows that stopped it."""
+
     inserted: int = 0
     unchanged: int = 0
     started: float = field(default_factory=time.perf_counter)
