@@ -7,12 +7,13 @@ from strawberry.tools import merge_types
 
 from saaslens.schema.accounts import AccountsMutation, AccountsQuery
 from saaslens.schema.errors import ErrorShaping, Schema
+from saaslens.schema.ingestion import IngestionMutation
 from saaslens.schema.records import RecordsQuery
 from saaslens.schema.store import StoreSubscription
 from saaslens.schema.types.scalars import SCALARS
 
 QUERIES: tuple[type, ...] = (RecordsQuery, AccountsQuery)
-MUTATIONS: tuple[type, ...] = (AccountsMutation,)
+MUTATIONS: tuple[type, ...] = (AccountsMutation, IngestionMutation)
 SUBSCRIPTIONS: tuple[type, ...] = (StoreSubscription,)
 
 

@@ -11,6 +11,7 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLScalarType,
+    Undefined,
     get_named_type,
     is_leaf_type,
 )
@@ -40,7 +41,7 @@ def literal(kind: GraphQLInputType) -> str:
         fields = [
             f"{name}: {literal(field.type)}"
             for name, field in kind.fields.items()
-            if isinstance(field.type, GraphQLNonNull) and field.default_value is None
+            if isinstance(field.type, GraphQLNonNull) and field.default_value is Undefined
         ]
         return "{" + ", ".join(fields) + "}"
     assert isinstance(kind, GraphQLScalarType), kind
