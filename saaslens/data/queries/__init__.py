@@ -1,0 +1,1 @@
+"""Statements that read the store; aggregation happens here, in SQL."""
