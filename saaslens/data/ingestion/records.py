@@ -20,6 +20,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    model_validator,
 )
 
 
@@ -141,6 +142,12 @@ class LeadRecord(Record):
     converted_customer_id: Annotated[SourceId | None, BeforeValidator(_blank_to_none)] = None
     value: Annotated[MinorUnits | None, BeforeValidator(_blank_to_none)] = None
     currency: Annotated[Currency | None, BeforeValidator(_blank_to_none)] = None
+
+    @model_validator(mode="after")
+    def _value_has_currency(self) -> LeadRecord:
+        if self.value is not None and self.currency is None:
+            raise ValueError("a lead's value needs its currency")
+        return self
 
 
 class LeadStageChangeRecord(Record):
