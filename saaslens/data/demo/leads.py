@@ -18,43 +18,43 @@ from saaslens.data.demo.timeline import DAY, Bools, Floats, Ints, Timeline
 # source: (share of leads, effect); campaigns: (source, effect)
 SOURCES = {
     "website": (0.24, 0.0),
-    "paid_search": (0.2, -0.5),
-    "linkedin": (0.14, -0.3),
-    "webinar": (0.12, 0.5),
-    "referral": (0.1, 1.3),
-    "event": (0.08, 0.4),
-    "outbound": (0.12, -1.0),
+    "paid_search": (0.2, -0.75),
+    "linkedin": (0.14, -0.45),
+    "webinar": (0.12, 0.75),
+    "referral": (0.1, 1.95),
+    "event": (0.08, 0.6),
+    "outbound": (0.12, -1.5),
 }
 CAMPAIGNS = {
     "homepage": ("website", 0.0),
-    "pricing_page": ("website", 0.6),
-    "brand_search": ("paid_search", 0.5),
-    "competitor_search": ("paid_search", -0.2),
-    "generic_search": ("paid_search", -0.5),
-    "cfo_ads": ("linkedin", 0.1),
+    "pricing_page": ("website", 0.9),
+    "brand_search": ("paid_search", 0.75),
+    "competitor_search": ("paid_search", -0.3),
+    "generic_search": ("paid_search", -0.75),
+    "cfo_ads": ("linkedin", 0.15),
     "retargeting": ("linkedin", 0.0),
-    "metrics_masterclass": ("webinar", 0.2),
-    "board_reporting": ("webinar", -0.1),
-    "customer_referral": ("referral", 0.3),
-    "partner_referral": ("referral", -0.2),
+    "metrics_masterclass": ("webinar", 0.3),
+    "board_reporting": ("webinar", -0.15),
+    "customer_referral": ("referral", 0.45),
+    "partner_referral": ("referral", -0.3),
     "saas_summit": ("event", 0.0),
-    "finance_forum": ("event", 0.2),
+    "finance_forum": ("event", 0.3),
     "cold_sequence": ("outbound", 0.0),
 }
-INDUSTRY_EFFECT = np.array([0.6, 0.2, 0.3, -0.3, -0.7, 0.0, -0.4, 0.1])
-COUNTRY_EFFECT = {"US": 0.25, "GB": 0.1, "JP": -0.5, "IN": -0.6, "BR": -0.4}
+INDUSTRY_EFFECT = np.array([0.9, 0.3, 0.45, -0.45, -1.05, 0.0, -0.6, 0.15])
+COUNTRY_EFFECT = {"US": 0.4, "GB": 0.15, "JP": -0.75, "IN": -0.9, "BR": -0.6}
 JOB_TITLES = {
-    "founder": (0.12, 0.7),
-    "cfo": (0.14, 0.6),
-    "head_of_finance": (0.18, 0.3),
-    "revops_manager": (0.16, 0.1),
-    "analyst": (0.22, -0.4),
-    "marketing_manager": (0.18, -0.6),
+    "founder": (0.12, 1.05),
+    "cfo": (0.14, 0.9),
+    "head_of_finance": (0.18, 0.45),
+    "revops_manager": (0.16, 0.15),
+    "analyst": (0.22, -0.6),
+    "marketing_manager": (0.18, -0.9),
 }
 # effects per unit of log(company_size / 60) and of log1p(pages_viewed) - 1.6
-SIZE_EFFECT = 0.3
-PAGES_EFFECT = 0.9
-INTERCEPT = -1.75
+SIZE_EFFECT = 0.45
+PAGES_EFFECT = 1.3
+INTERCEPT = -2.3
 
 STAGES = np.array(["qualified", "demo", "proposal", "won", "lost"])
 QUALIFIED, DEMO, PROPOSAL, WON, LOST = range(5)

@@ -142,7 +142,7 @@ def _starts(
         status=np.where(paid, ACTIVE, 0),
         anchor=start,
         period=np.zeros(count, dtype=np.int64),
-        next=start,
+        next=start.copy(),
         life_begin=customers.created.copy(),
     )
     journal.change(trial, state, customers.created, TRIALING)

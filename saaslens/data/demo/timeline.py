@@ -87,7 +87,10 @@ class Timeline:
     def arrivals(self, rng: np.random.Generator, count: int, utc_offsets: Ints) -> Ints:
         """`count` moments spread by the arrival weights, in working hours."""
         days = rng.choice(self.days, size=count, p=self.arrival_weights())
-        return days * DAY + working_time(rng, count) - utc_offsets
+        moments = days * DAY + working_time(rng, count) - utc_offsets
+        # Local office hours on the span's first or last day may fall outside it in UTC.
+        inside: Ints = np.clip(moments, self.start_second, self.end_second - 1)
+        return inside
 
 
 def weekday_activity(days: Ints) -> Floats:
