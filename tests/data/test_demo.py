@@ -250,6 +250,20 @@ def test_subscriptions_move_up_and_down(business: Frames) -> None:
     assert set(changes.plan) == {"starter", "growth", "scale", "insights_addon"}
 
 
+def test_failed_payments_go_past_due_then_recover_or_cancel(business: Frames) -> None:
+    changes = business[Kind.SUBSCRIPTION_CHANGES].sort_values(["effective_at", "id"])
+    changes["after"] = changes.groupby("subscription_id").status.shift(-1)
+    changes["wait"] = changes.groupby("subscription_id").effective_at.shift(-1)
+    changes["wait"] -= changes.effective_at
+    past_due = changes[(changes.status == "past_due") & changes.after.notna()]
+    assert len(past_due) > 30
+    assert (past_due.mrr > 0).all()
+    outcome = past_due.groupby("after").wait.agg(["size", "max"])
+    assert set(outcome.index) == {"active", "canceled"}
+    assert outcome.loc["active", "size"] > outcome.loc["canceled", "size"]
+    assert outcome.loc["canceled", "max"] <= 8 * DAY
+
+
 def test_charges_match_the_mrr_of_an_active_subscription(business: Frames) -> None:
     changes = business[Kind.SUBSCRIPTION_CHANGES]
     payments = business[Kind.PAYMENTS]

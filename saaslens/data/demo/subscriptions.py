@@ -23,6 +23,9 @@ from saaslens.data.demo.timeline import DAY, Bools, Floats, Ints, Timeline, rene
 STATUSES = np.array(["trialing", "active", "past_due", "canceled"])
 TRIALING, ACTIVE, PAST_DUE, CANCELED = range(4)
 
+# Where a customer's main subscription stands between steps.
+GONE, LIVE, AWAY = range(3)
+
 TRIAL_DAYS = 14
 # Which self-serve sign-ups start with a trial, per segment; sales deals do not.
 TRIAL_SHARE = np.array([0.8, 0.6, 0.3])
@@ -38,6 +41,10 @@ EXPANSION, CONTRACTION = 0.035, 0.015
 # and the days it stays away: a floor plus an exponential mean
 COMEBACK = 0.35
 COMEBACK_DAYS = (45, 120)
+# A renewal's charge fails now and then: the subscription goes past due and
+# is either paid on a retry or canceled when the grace period ends.
+PAYMENT_FAILURE, RECOVERY = 0.03, 0.6
+RETRY_DAYS, GRACE_DAYS = 3, 8
 ADDON_SHARE = np.array([0.08, 0.3, 0.45])
 # a subscription's key is customer * SLOTS + slot; main lives count up from
 # 0 and the add-on takes the last slot
@@ -79,12 +86,13 @@ class _Journal:
     lives: list[Ints] = field(default_factory=list)
 
     def change(self, who: Bools, state: _State, time: Ints, status: int) -> None:
-        mrr_now = np.where(status in (TRIALING, CANCELED), 0, state.mrr())
+        paying = status in (ACTIVE, PAST_DUE)
+        mrr_now = state.mrr() if paying else np.zeros_like(time)
         rows = (state.slot, time, state.plan, state.quantity, np.full_like(time, status), mrr_now)
         self.changes.append(np.stack([np.flatnonzero(who), *(c[who] for c in rows)]))
 
-    def charge(self, who: Bools, state: _State) -> None:
-        rows = (state.next, state.mrr())
+    def charge(self, who: Bools, state: _State, time: Ints) -> None:
+        rows = (time, state.mrr())
         self.charges.append(np.stack([np.flatnonzero(who), *(c[who] for c in rows)]))
 
     def life(self, who: Bools, begin: Ints, finish: Ints, churned: bool) -> None:
@@ -100,7 +108,7 @@ class _State:
     plan: Ints
     quantity: Ints
     slot: Ints
-    status: Ints
+    phase: Ints
     anchor: Ints
     period: Ints
     next: Ints
@@ -115,7 +123,7 @@ def subscriptions(
 ) -> Subscriptions:
     journal = _Journal()
     state, first_mrr = _starts(rng, timeline, customers, journal)
-    paid_start = np.where(state.status == ACTIVE, state.anchor, -1)
+    paid_start = np.where(state.phase == LIVE, state.anchor, -1)
     first_life_end = _renewals(rng, timeline, customers, state, journal)
     _addons(rng, timeline, customers, paid_start, first_life_end, journal)
     return _assemble(journal, customers, first_mrr)
@@ -139,7 +147,7 @@ def _starts(
         plan=first_plans(rng, customers.segment),
         quantity=customers.seats.copy(),
         slot=np.zeros(count, dtype=np.int64),
-        status=np.where(paid, ACTIVE, 0),
+        phase=np.where(paid, LIVE, GONE),
         anchor=start,
         period=np.zeros(count, dtype=np.int64),
         next=start.copy(),
@@ -164,21 +172,32 @@ def _renewals(
     end = timeline.end_second
     first_life_end = np.full(len(state.plan), end)
     while True:
-        due = (state.status > 0) & (state.next < end)
+        due = (state.phase != GONE) & (state.next < end)
         if not due.any():
             break
-        returning = due & (state.status == 2)
-        active = due & (state.status == ACTIVE)
-        renewing = active & (state.period > 0)
+        returning = due & (state.phase == AWAY)
+        live = due & (state.phase == LIVE)
+        renewing = live & (state.period > 0)
         churn = renewing & (rng.random(len(due)) < _hazard(customers, state))
-        _churn(rng, customers, state, journal, churn, first_life_end)
-        _move(rng, customers, state, journal, renewing & ~churn)
-        journal.charge(active & ~churn, state)
-        advancing = active & ~churn
+        failing = renewing & ~churn & (rng.random(len(due)) < PAYMENT_FAILURE)
+        recovering = rng.random(len(due)) < RECOVERY
+        # A retry or a grace period running past the span's end has not happened yet.
+        retry = state.next + RETRY_DAYS * DAY
+        recovered = failing & recovering & (retry < end)
+        grace_end = state.next + GRACE_DAYS * DAY
+        lapsed = failing & ~recovering & (grace_end < end)
+        journal.change(failing, state, state.next, PAST_DUE)
+        journal.change(recovered, state, retry, ACTIVE)
+        journal.charge(recovered, state, retry)
+        _churn(rng, customers, state, journal, churn, state.next, first_life_end)
+        _churn(rng, customers, state, journal, lapsed, grace_end, first_life_end)
+        _move(rng, customers, state, journal, renewing & ~churn & ~failing)
+        journal.charge(live & ~churn & ~failing, state, state.next)
+        advancing = live & ~churn & ~lapsed
         state.period[advancing] += 1
         state.next[advancing] = renewal(state.anchor, state.period)[advancing]
         _come_back(rng, customers, state, journal, returning)
-    live = state.status == ACTIVE
+    live = state.phase == LIVE
     journal.life(live, state.life_begin, np.full(len(live), end), churned=False)
     return first_life_end
 
@@ -195,18 +214,21 @@ def _churn(
     state: _State,
     journal: _Journal,
     churn: Bools,
+    time: Ints,
     first_life_end: Ints,
 ) -> None:
-    journal.change(churn, state, state.next, CANCELED)
-    journal.life(churn, state.life_begin, state.next, churned=True)
-    first_life_end[churn & (state.slot == 0)] = state.next[churn & (state.slot == 0)]
+    """Cancel at `time`; some customers will come back after a gap."""
+    journal.change(churn, state, time, CANCELED)
+    journal.life(churn, state.life_begin, time, churned=True)
+    first = churn & (state.slot == 0)
+    first_life_end[first] = time[first]
     chance = COMEBACK / (1 + np.exp(-customers.engagement))
     back = churn & (rng.random(len(churn)) < chance)
     floor, mean = COMEBACK_DAYS
     gap = ((floor + rng.exponential(mean, size=len(churn))) * DAY).astype(np.int64)
-    state.status[churn] = 0
-    state.status[back] = 2
-    state.next[back] += gap[back]
+    state.phase[churn] = GONE
+    state.phase[back] = AWAY
+    state.next[back] = time[back] + gap[back]
 
 
 def _move(
@@ -246,7 +268,7 @@ def _come_back(
     state.slot[returning] += 1
     state.plan[returning] = plan[returning]
     state.quantity[returning] = seats[returning]
-    state.status[returning] = ACTIVE
+    state.phase[returning] = LIVE
     state.anchor[returning] = state.next[returning]
     state.period[returning] = 0
     state.life_begin[returning] = state.next[returning]
@@ -274,7 +296,7 @@ def _addons(
         plan=np.full(count, ADDON),
         quantity=np.ones(count, dtype=np.int64),
         slot=np.full(count, ADDON_SLOT),
-        status=np.full(count, ACTIVE),
+        phase=np.full(count, LIVE),
         anchor=start,
         period=np.zeros(count, dtype=np.int64),
         next=start.copy(),
@@ -283,7 +305,7 @@ def _addons(
     journal.change(buys, state, start, ACTIVE)
     journal.change(buys & (finish < end), state, finish, CANCELED)
     while (running := buys & (state.next < np.minimum(finish, end))).any():
-        journal.charge(running, state)
+        journal.charge(running, state, state.next)
         state.period += 1
         state.next = renewal(start, state.period)
 
