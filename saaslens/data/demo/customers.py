@@ -2,9 +2,10 @@
 
 Most customers sign up on their own; the rest are the leads sales won, who
 arrive when their deal closes and keep the lead's country and industry.
-`engagement` is a hidden trait, standard normal across customers: it drives
-how much a customer's users do in the product, whether a trial converts and
-how likely the customer is to churn.
+`engagement` is a hidden trait, about standard normal (the acquisition
+channel shifts it a little): it drives how much a customer's users do in
+the product, whether a trial converts and how likely the customer is to
+churn.
 """
 
 from __future__ import annotations

@@ -47,7 +47,7 @@ REPORTS = np.array(["mrr", "churn", "cohorts", "funnel", "forecast", "ltv"])
 FORMATS = np.array(["csv", "xlsx", "pdf"])
 
 # Events per user and month for a customer of average engagement.
-EVENTS_PER_USER = 2.6
+EVENTS_PER_USER = 2.8
 ACTIVITY_ENGAGEMENT = 0.8
 # Activity at the moment of churn, as a share of usual, and how many days
 # before churn it starts to fade.
