@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from rich.console import Console
+from rich.console import Console, Group
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -76,7 +76,7 @@ async def _run(
         await engine.dispose()
 
 
-def _summary(tally: Tally, seconds: float) -> Table:
+def _summary(tally: Tally, seconds: float) -> Group:
     table = Table(title=f"Demo data written in {seconds:,.1f} s")
     for heading in ("records", "inserted", "unchanged", "rows/s"):
         table.add_column(heading, justify="left" if heading == "records" else "right")
@@ -84,9 +84,9 @@ def _summary(tally: Tally, seconds: float) -> Table:
         unchanged = tally.unchanged[kind]
         rate = (inserted + unchanged) / max(tally.seconds[kind], 1e-9)
         table.add_row(str(kind), f"{inserted:,}", f"{unchanged:,}", f"{rate:,.0f}")
-    total_inserted = sum(tally.inserted.values())
-    total_unchanged = sum(tally.unchanged.values())
-    table.add_row(
-        "all", f"{total_inserted:,}", f"{total_unchanged:,}", f"{tally.rows / seconds:,.0f}"
+    inserted, unchanged = sum(tally.inserted.values()), sum(tally.unchanged.values())
+    return Group(
+        table,
+        f"{tally.rows:,} rows: {inserted:,} inserted, {unchanged:,} unchanged, "
+        f"{tally.rows / seconds:,.0f} rows/s",
     )
-    return table

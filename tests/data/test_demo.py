@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -374,17 +375,43 @@ async def stored_counts(url: str) -> dict[Kind, int]:
 
 
 def test_the_demo_command_writes_what_the_generator_makes(store_url: str) -> None:
-    arguments = ["--customers", "300", "--seed", "8", "--months", "12", "--end", "2026-01-01"]
+    arguments = ["--customers", "300", "--seed", "8", "--months", "6", "--end", "2026-01-01"]
     environment = {**os.environ, "SAASLENS_DATABASE_URL": store_url}
     command = [sys.executable, "-m", "saaslens", "demo", *arguments]
+    totals = simulate(Scenario(customers=300, seed=8, end=END, months=6)).totals
+    everything = f"{sum(totals.values()):,}"
     finished = subprocess.run(command, env=environment, capture_output=True, text=True)
     assert finished.returncode == 0, finished.stderr
-    assert "Demo data written" in finished.stdout
-
-    totals = simulate(Scenario(customers=300, seed=8, end=END, months=12)).totals
+    assert f"{everything} rows: {everything} inserted, 0 unchanged" in finished.stdout
     assert asyncio.run(stored_counts(store_url)) == totals
 
     again = subprocess.run(command, env=environment, capture_output=True, text=True)
     assert again.returncode == 1
     assert "already holds 300 customers" in again.stdout
     assert asyncio.run(stored_counts(store_url)) == totals
+
+    forced = subprocess.run([*command, "--force"], env=environment, capture_output=True, text=True)
+    assert forced.returncode == 0, forced.stderr
+    assert f"{everything} rows: 0 inserted, {everything} unchanged" in forced.stdout
+    assert asyncio.run(stored_counts(store_url)) == totals
+
+
+def test_the_demo_command_refuses_a_base_currency_it_cannot_price_in(tmp_path: Path) -> None:
+    environment = {
+        **os.environ,
+        "SAASLENS_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'store.db'}",
+        "SAASLENS_BASE_CURRENCY": "CHF",
+    }
+    command = [sys.executable, "-m", "saaslens", "demo", "--customers", "10"]
+    finished = subprocess.run(command, env=environment, capture_output=True, text=True)
+    assert finished.returncode == 2
+    assert "base currency CHF is not one of them" in finished.stderr
+    assert not (tmp_path / "store.db").exists()
+
+
+def test_more_events_per_user_changes_only_the_events() -> None:
+    usual = simulate(Scenario(customers=500, seed=9, end=END))
+    busier = simulate(Scenario(customers=500, seed=9, end=END, events_per_user=5.6))
+    assert 1.8 < busier.totals[Kind.EVENTS] / usual.totals[Kind.EVENTS] < 2.2
+    for kind in set(Kind) - {Kind.EVENTS}:
+        assert busier.tables[kind].rows() == usual.tables[kind].rows(), kind
