@@ -10,7 +10,10 @@ import uvicorn
 
 from saaslens.config import SettingsError, get_settings
 from saaslens.data.demo.events import EVENTS_PER_USER
+from saaslens.data.ingestion.files import Format, detect_format
+from saaslens.data.ingestion.records import Kind
 from saaslens.data.migrate import upgrade
+from saaslens.errors import InvalidInput
 from saaslens.logs import configure_logging
 
 app = typer.Typer(help="A GraphQL analytics API for a SaaS business's own data.")
@@ -120,6 +123,27 @@ def schema_export(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(schema.as_str() + "\n")
     typer.echo(f"Wrote {path}")
+
+
+@app.command("import")
+def import_records(
+    kind: Kind = typer.Argument(..., help="What the file holds."),
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="A .csv or .jsonl file."),
+    format: Format | None = typer.Option(None, help="Defaults to the file's extension."),
+    batch_size: int = typer.Option(5000, min=1, help="Rows per committed batch."),
+    check: bool = typer.Option(False, help="Check the whole file and write nothing."),
+) -> None:
+    """Import records from a file, each batch validated whole and committed on its own."""
+    from saaslens.imports import run_import
+
+    try:
+        chosen = format or detect_format(file)
+    except InvalidInput as error:
+        typer.secho(error.message, fg="red", err=True)
+        raise typer.Exit(2) from None
+    accepted = run_import(get_settings(), kind, file, chosen, batch_size, check=check)
+    if not accepted:
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -7,11 +7,12 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from saaslens.schema.errors import ErrorShaping
+from saaslens.schema.ingestion import IngestionMutation
 from saaslens.schema.records import RecordsQuery
 from saaslens.schema.types.scalars import SCALARS
 
 QUERIES: tuple[type, ...] = (RecordsQuery,)
-MUTATIONS: tuple[type, ...] = ()
+MUTATIONS: tuple[type, ...] = (IngestionMutation,)
 SUBSCRIPTIONS: tuple[type, ...] = ()
 
 

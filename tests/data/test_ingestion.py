@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -353,3 +354,52 @@ async def test_buckets_follow_the_reporting_time_zone(store_url: str, sessions: 
         stored = await session.get(Customer, "c1")
     assert stored is not None
     assert (stored.day, stored.month) == ((date(2024, 2, 29) - date(1970, 1, 1)).days, 24289)
+
+
+async def test_nested_key_order_does_not_make_a_conflict(
+    sessions: Sessions, settings: Settings
+) -> None:
+    await run(sessions, Kind.CUSTOMERS, [customer(1)], settings)
+    nested = {"b": [{"y": 1, "x": 2}], "a": {"d": 1, "c": 2}}
+    reordered = {"a": {"c": 2, "d": 1}, "b": [{"x": 2, "y": 1}]}
+    await run(sessions, Kind.EVENTS, [event(1, properties=nested)], settings)
+
+    same = await run(sessions, Kind.EVENTS, [event(1, properties=reordered)], settings)
+    # Order inside a list is content.
+    changed = await run(
+        sessions, Kind.EVENTS, [event(1, properties={**nested, "b": [{}, {"x": 2}]})], settings
+    )
+
+    assert (same.accepted, same.unchanged) == (True, 1)
+    assert [error.field for error in changed.errors] == ["id"]
+
+
+async def test_a_lead_value_needs_its_currency_and_converts(
+    sessions: Sessions, settings: Settings
+) -> None:
+    await run(sessions, Kind.EXCHANGE_RATES, [rate("2024-01-01", "EUR", 1.25)], settings)
+    lead = {"id": "l1", "created_at": "2024-01-01T12:00Z", "value": 10000}
+
+    refused = await run(sessions, Kind.LEADS, [lead], settings)
+    accepted = await run(sessions, Kind.LEADS, [{**lead, "currency": "eur"}], settings)
+
+    assert refused.errors == [RowError(0, None, "a lead's value needs its currency")]
+    assert accepted.accepted
+    async with sessions() as session:
+        stored = await session.get(Lead, "l1")
+    assert stored is not None
+    assert (stored.value, stored.original_value, stored.currency) == (12500, 10000, "EUR")
+
+
+async def test_concurrent_batches_with_one_new_id_give_one_insert_and_one_conflict(
+    sessions: Sessions, settings: Settings
+) -> None:
+    reports = await asyncio.gather(
+        run(sessions, Kind.CUSTOMERS, [customer(1, name="First")], settings),
+        run(sessions, Kind.CUSTOMERS, [customer(1, name="Second")], settings),
+    )
+
+    assert sorted(report.inserted for report in reports) == [0, 1]
+    [rejected] = [report for report in reports if not report.accepted]
+    assert rejected.errors == [RowError(0, "id", "'c1' is already stored with different content")]
+    assert await version(sessions) == 1

@@ -11,19 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
-from sqlalchemy import insert
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from saaslens.config import Settings
+from saaslens.data.ingestion.bulk import insert_rows, stored_fingerprints, stored_ids
 from saaslens.data.ingestion.currency import MissingRate, load_rates
 from saaslens.data.ingestion.derived import refresh_lead_stages, refresh_subscriptions
 from saaslens.data.ingestion.destinations import DESTINATIONS, Destination
-from saaslens.data.ingestion.lookups import stored_fingerprints, stored_ids
 from saaslens.data.ingestion.records import RECORDS, Kind, Record
+from saaslens.data.models import StoreState
 from saaslens.data.state import bump_data_version, data_version
 
 
@@ -38,6 +40,8 @@ class RowError:
 
 @dataclass(frozen=True)
 class IngestionReport:
+    """The outcome of one batch: counts and the data version, or the bad rows."""
+
     inserted: int
     unchanged: int
     errors: list[RowError] = field(default_factory=list)
@@ -48,7 +52,7 @@ class IngestionReport:
         return not self.errors
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Candidate:
     index: int
     record: Record
@@ -79,9 +83,45 @@ async def apply_batch(
     A rejected batch has written nothing, so the caller may go on using the
     transaction (a whole-file check does, then rolls everything back).
     """
-    destination = DESTINATIONS[kind]
-    candidates, errors = _validate(RECORDS[kind], rows)
-    fresh, unchanged, conflicts = await _sort_out(session, destination, candidates)
+    return await apply_validated(session, validate(kind, rows), settings)
+
+
+@dataclass(frozen=True)
+class ValidatedBatch:
+    """A batch whose rows were checked on their own; the store is not consulted yet."""
+
+    kind: Kind
+    candidates: list[_Candidate]
+    errors: list[RowError]
+
+
+def validate(kind: Kind, rows: Sequence[Mapping[str, Any]]) -> ValidatedBatch:
+    """Check each row's shape and fingerprint its content; CPU only, no database.
+
+    Kept apart so an import can validate its next batch while the database
+    writes the current one.
+    """
+    model = RECORDS[kind]
+    candidates: list[_Candidate] = []
+    errors: list[RowError] = []
+    for index, row in enumerate(rows):
+        try:
+            record = model.model_validate(row)
+        except ValidationError as error:
+            errors.extend(_row_errors(index, error))
+            continue
+        candidates.append(_Candidate(index, record, record.fingerprint()))
+    return ValidatedBatch(kind, candidates, errors)
+
+
+async def apply_validated(
+    session: AsyncSession, batch: ValidatedBatch, settings: Settings
+) -> IngestionReport:
+    """Check a validated batch against the store and write it, without committing."""
+    destination = DESTINATIONS[batch.kind]
+    await _serialise(session)
+    errors = list(batch.errors)
+    fresh, unchanged, conflicts = await _sort_out(session, destination, batch.candidates)
     errors += conflicts
     errors += await _missing_references(session, destination, fresh)
     new_rows, money_errors = await _rows(session, destination, fresh, settings)
@@ -92,25 +132,24 @@ async def apply_batch(
     if not new_rows:
         return IngestionReport(0, unchanged, [], await data_version(session))
 
-    await session.execute(insert(destination.table), new_rows)
-    await _refresh_derived(session, kind, new_rows)
+    await insert_rows(session, destination.table, new_rows)
+    await _refresh_derived(session, batch.kind, new_rows)
     version = await bump_data_version(session, settings.reporting_time_zone)
     return IngestionReport(len(new_rows), unchanged, [], version)
 
 
-def _validate(
-    model: type[Record], rows: Sequence[Mapping[str, Any]]
-) -> tuple[list[_Candidate], list[RowError]]:
-    candidates: list[_Candidate] = []
-    errors: list[RowError] = []
-    for index, row in enumerate(rows):
-        try:
-            record = model.model_validate(row)
-        except ValidationError as error:
-            errors.extend(_row_errors(index, error))
-            continue
-        candidates.append(_Candidate(index, record, record.fingerprint()))
-    return candidates, errors
+async def _serialise(session: AsyncSession) -> None:
+    """Wait for other ingestions to finish before checking this batch against the store.
+
+    Two batches checked side by side could both find an id new and both insert
+    it. A write to the store's state row, changing nothing, takes the write lock
+    first: on PostgreSQL it locks the row until the commit, on SQLite it opens
+    the write transaction; either way the checks then see every batch
+    committed before this one.
+    """
+    unchanged = {"data_version": StoreState.data_version}
+    statement = update(StoreState).where(StoreState.id == 1).values(unchanged)
+    await session.execute(statement.execution_options(synchronize_session=False))
 
 
 def _row_errors(index: int, error: ValidationError) -> list[RowError]:
@@ -190,7 +229,7 @@ async def _rows(
     """The table rows of the new records, or the rows whose money cannot be converted."""
     needs = [need for candidate in fresh for need in destination.money(candidate.record)]
     rates = await load_rates(session, settings.base_currency, needs)
-    zone = ZoneInfo(settings.reporting_time_zone)
+    zone = reporting_zone(settings.reporting_time_zone)
     rows = []
     errors = []
     for candidate in fresh:
@@ -199,6 +238,11 @@ async def _rows(
         except MissingRate as error:
             errors.append(RowError(candidate.index, "currency", str(error)))
     return rows, errors
+
+
+def reporting_zone(name: str) -> tzinfo:
+    # The same buckets either way; the fixed-offset zone converts several times faster.
+    return UTC if name == "UTC" else ZoneInfo(name)
 
 
 async def _refresh_derived(

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import Select, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from saaslens.data.ingestion.bulk import chunks
 from saaslens.data.ingestion.destinations import table_of
-from saaslens.data.ingestion.lookups import chunks
 from saaslens.data.models import Lead, LeadStageChange, Subscription, SubscriptionChange
 
 _CHANGES = table_of(SubscriptionChange)

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, tzinfo
 from typing import Any, Generic, TypeVar, cast
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table
 
@@ -65,7 +64,7 @@ class Destination(Generic[R]):
     table: Table
     key_columns: tuple[str, ...]
     key: Callable[[R], Hashable]
-    row: Callable[[R, int, ZoneInfo, RateBook], dict[str, Any]]
+    row: Callable[[R, int, tzinfo, RateBook], dict[str, Any]]
     references: tuple[Reference, ...] = ()
     money: Callable[[R], list[tuple[str, date]]] = lambda _record: []
 
@@ -75,7 +74,7 @@ def _by_id(record: Any) -> Hashable:
 
 
 def _customer(
-    record: CustomerRecord, fingerprint: int, zone: ZoneInfo, _rates: RateBook
+    record: CustomerRecord, fingerprint: int, zone: tzinfo, _rates: RateBook
 ) -> dict[str, Any]:
     return {
         "id": record.id,
@@ -92,7 +91,7 @@ def _customer(
 
 
 def _subscription_change(
-    record: SubscriptionChangeRecord, fingerprint: int, zone: ZoneInfo, rates: RateBook
+    record: SubscriptionChangeRecord, fingerprint: int, zone: tzinfo, rates: RateBook
 ) -> dict[str, Any]:
     return {
         "id": record.id,
@@ -112,7 +111,7 @@ def _subscription_change(
 
 
 def _payment(
-    record: PaymentRecord, fingerprint: int, zone: ZoneInfo, rates: RateBook
+    record: PaymentRecord, fingerprint: int, zone: tzinfo, rates: RateBook
 ) -> dict[str, Any]:
     return {
         "id": record.id,
@@ -129,7 +128,7 @@ def _payment(
 
 
 def _event(
-    record: EventRecord, fingerprint: int, zone: ZoneInfo, _rates: RateBook
+    record: EventRecord, fingerprint: int, zone: tzinfo, _rates: RateBook
 ) -> dict[str, Any]:
     return {
         "id": record.id,
@@ -143,7 +142,7 @@ def _event(
     }
 
 
-def _lead(record: LeadRecord, fingerprint: int, zone: ZoneInfo, rates: RateBook) -> dict[str, Any]:
+def _lead(record: LeadRecord, fingerprint: int, zone: tzinfo, rates: RateBook) -> dict[str, Any]:
     value = record.value
     if value is not None and record.currency is not None:
         value = rates.to_base(value, record.currency, record.created_at)
@@ -174,7 +173,7 @@ def _lead_value_money(record: LeadRecord) -> list[tuple[str, date]]:
 
 
 def _lead_stage_change(
-    record: LeadStageChangeRecord, fingerprint: int, zone: ZoneInfo, _rates: RateBook
+    record: LeadStageChangeRecord, fingerprint: int, zone: tzinfo, _rates: RateBook
 ) -> dict[str, Any]:
     return {
         "id": record.id,
@@ -187,7 +186,7 @@ def _lead_stage_change(
 
 
 def _exchange_rate(
-    record: ExchangeRateRecord, fingerprint: int, _zone: ZoneInfo, _rates: RateBook
+    record: ExchangeRateRecord, fingerprint: int, _zone: tzinfo, _rates: RateBook
 ) -> dict[str, Any]:
     return {
         "day": record.day,

@@ -9,12 +9,13 @@ of the file it started on, so errors can point at it.
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, TextIO
 
 from saaslens.errors import InvalidInput
 
@@ -58,42 +59,28 @@ class Batch:
         return max(self.lines[-1:] + [line for line, _ in self.unreadable[-1:]])
 
 
-class _CountedLines:
-    """Decoded lines of a binary file, counting the bytes consumed so far."""
-
-    def __init__(self, handle: BinaryIO) -> None:
-        self.handle = handle
-        self.bytes_read = 0
-        self.line = 0
-
-    def __iter__(self) -> Iterator[str]:
-        for raw in self.handle:
-            self.bytes_read += len(raw)
-            self.line += 1
-            try:
-                yield raw.decode("utf-8-sig" if self.line == 1 else "utf-8")
-            except UnicodeDecodeError as error:
-                raise InvalidInput(f"line {self.line} is not UTF-8: {error.reason}") from None
-
-
 def read_batches(path: Path, format: Format, size: int) -> Iterator[Batch]:
     """Yield batches of at most `size` rows, reading the file once from start to end."""
-    with path.open("rb") as handle:
-        lines = _CountedLines(handle)
-        rows = _csv_rows(lines) if format is Format.CSV else _jsonl_rows(lines)
+    with path.open("rb") as raw, io.TextIOWrapper(raw, "utf-8-sig", newline="") as handle:
+        rows = _csv_rows(handle) if format is Format.CSV else _jsonl_rows(handle)
         batch = Batch()
-        for line, row in rows:
-            if isinstance(row, str):
-                batch.unreadable.append((line, row))
-            else:
-                batch.rows.append(row)
-                batch.lines.append(line)
-            if len(batch) == size:
-                batch.bytes_read = lines.bytes_read
-                yield batch
-                batch = Batch()
+        try:
+            for line, row in rows:
+                if isinstance(row, str):
+                    batch.unreadable.append((line, row))
+                else:
+                    batch.rows.append(row)
+                    batch.lines.append(line)
+                if len(batch) == size:
+                    # The position of the raw file, read ahead of the decoded text by
+                    # at most a buffer, is close enough for a progress bar.
+                    batch.bytes_read = raw.tell()
+                    yield batch
+                    batch = Batch()
+        except UnicodeDecodeError as error:
+            raise InvalidInput(f"{path.name} is not UTF-8 text: {error.reason}") from None
         if len(batch):
-            batch.bytes_read = lines.bytes_read
+            batch.bytes_read = raw.tell()
             yield batch
 
 
@@ -101,7 +88,7 @@ def read_batches(path: Path, format: Format, size: int) -> Iterator[Batch]:
 _Read = tuple[int, dict[str, Any] | str]
 
 
-def _csv_rows(lines: _CountedLines) -> Iterator[_Read]:
+def _csv_rows(lines: TextIO) -> Iterator[_Read]:
     reader = csv.reader(lines)
     try:
         header = next(reader)
@@ -120,7 +107,7 @@ def _csv_rows(lines: _CountedLines) -> Iterator[_Read]:
 
 
 def _csv_row(header: list[str], width: int, cells: list[str]) -> dict[str, Any]:
-    row = {name: cell for name, cell in zip(header, cells, strict=False) if cell != ""}
+    row = {name: cell for name, cell in zip(header, cells, strict=False) if cell}
     # Cells beyond the header get names of their own, so the row fails validation
     # with a message instead of being cut silently.
     for position in range(width, len(cells)):
@@ -128,16 +115,18 @@ def _csv_row(header: list[str], width: int, cells: list[str]) -> dict[str, Any]:
     return row
 
 
-def _jsonl_rows(lines: _CountedLines) -> Iterator[_Read]:
-    for text in lines:
+def _jsonl_rows(lines: TextIO) -> Iterator[_Read]:
+    for number, text in enumerate(lines, start=1):
         if not text.strip():
             continue
         try:
             row = json.loads(text)
         except json.JSONDecodeError as error:
-            yield lines.line, f"not valid JSON: {error.msg} at column {error.colno}"
+            # An error at the end of the line is at its last column, not past its break.
+            column = min(error.pos, len(text.rstrip("\r\n"))) + 1
+            yield number, f"not valid JSON: {error.msg} at column {column}"
             continue
         if isinstance(row, dict):
-            yield lines.line, row
+            yield number, row
         else:
-            yield lines.line, f"expected a JSON object, got {type(row).__name__}"
+            yield number, f"expected a JSON object, got {type(row).__name__}"

@@ -9,15 +9,23 @@ would see them, and nothing is written.
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable, Generator
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from saaslens.config import Settings
-from saaslens.data.ingestion.batches import IngestionReport, RowError, apply_batch, ingest
+from saaslens.data.ingestion.batches import (
+    IngestionReport,
+    RowError,
+    ValidatedBatch,
+    apply_validated,
+    validate,
+)
 from saaslens.data.ingestion.files import Batch, Format, read_batches
 from saaslens.data.ingestion.records import Kind
 
@@ -33,6 +41,8 @@ class LineError:
 
 @dataclass
 class ImportOutcome:
+    """What an import or a check did so far, and the bad rows that stopped it."""
+
     inserted: int = 0
     unchanged: int = 0
     started: float = field(default_factory=time.perf_counter)
@@ -70,6 +80,40 @@ def _at_line(batch: Batch, error: RowError) -> LineError:
     return LineError(batch.lines[error.index], error.field, error.reason)
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    batch: Batch
+    validated: ValidatedBatch
+
+
+def _prepared(
+    kind: Kind, path: Path, format: Format, size: int
+) -> Generator[_Prepared, None, None]:
+    for batch in read_batches(path, format, size):
+        yield _Prepared(batch, validate(kind, batch.rows))
+
+
+async def _read_ahead(
+    items: Generator[_Prepared, None, None],
+) -> AsyncGenerator[_Prepared, None]:
+    """Yield the prepared batches, preparing the next in a thread meanwhile.
+
+    Reading and validating are CPU work in Python while the database writes
+    the current batch in its own thread, so the two overlap.
+    """
+    upcoming = asyncio.create_task(asyncio.to_thread(next, items, None))
+    try:
+        while (item := await upcoming) is not None:
+            upcoming = asyncio.create_task(asyncio.to_thread(next, items, None))
+            yield item
+    finally:
+        # The thread cannot be interrupted; let it finish before closing the file.
+        await asyncio.wait([upcoming])
+        if not upcoming.cancelled():
+            upcoming.exception()
+        items.close()
+
+
 async def import_file(
     sessions: async_sessionmaker[AsyncSession],
     kind: Kind,
@@ -82,19 +126,18 @@ async def import_file(
 ) -> ImportOutcome:
     """Commit the file batch by batch; stop at the first rejected batch."""
     outcome = ImportOutcome()
-    for batch in read_batches(path, format, batch_size):
-        async with sessions() as session:
-            if batch.unreadable:
-                report = await apply_batch(session, kind, batch.rows, settings)
-                await session.rollback()
-            else:
-                report = await ingest(session, kind, batch.rows, settings)
-        if batch.unreadable or not report.accepted:
-            outcome.errors = _line_errors(batch, report)
-            outcome.rejected_lines = (batch.first_line, batch.last_line)
-            break
-        outcome.add(report)
-        progress(batch.bytes_read, outcome)
+    async with aclosing(_read_ahead(_prepared(kind, path, format, batch_size))) as items:
+        async for item in items:
+            async with sessions() as session:
+                report = await apply_validated(session, item.validated, settings)
+                if item.batch.unreadable or not report.accepted:
+                    await session.rollback()
+                    outcome.errors = _line_errors(item.batch, report)
+                    outcome.rejected_lines = (item.batch.first_line, item.batch.last_line)
+                    break
+                await session.commit()
+            outcome.add(report)
+            progress(item.batch.bytes_read, outcome)
     return outcome
 
 
@@ -110,15 +153,18 @@ async def check_file(
 ) -> ImportOutcome:
     """Check every batch of the file as an import would, and write nothing."""
     outcome = ImportOutcome()
-    async with sessions() as session:
+    async with (
+        sessions() as session,
+        aclosing(_read_ahead(_prepared(kind, path, format, batch_size))) as items,
+    ):
         try:
-            for batch in read_batches(path, format, batch_size):
-                report = await apply_batch(session, kind, batch.rows, settings)
-                if batch.unreadable or not report.accepted:
-                    outcome.errors += _line_errors(batch, report)
+            async for item in items:
+                report = await apply_validated(session, item.validated, settings)
+                if item.batch.unreadable or not report.accepted:
+                    outcome.errors += _line_errors(item.batch, report)
                 else:
                     outcome.add(report)
-                progress(batch.bytes_read, outcome)
+                progress(item.batch.bytes_read, outcome)
         finally:
             await session.rollback()
     return outcome

@@ -59,9 +59,15 @@ def _json_object(value: Any) -> Any:
 
 def _sorted_keys(document: dict[str, Any]) -> dict[str, Any]:
     """Key order carries no meaning, so it must not change the fingerprint."""
-    if not document:
-        return document
-    return json.loads(json.dumps(document, sort_keys=True))  # type: ignore[no-any-return]
+    return {key: _canonical(document[key]) for key in sorted(document)}
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, dict):
+        return _sorted_keys(value)
+    if isinstance(value, list):
+        return [_canonical(item) for item in value]
+    return value
 
 
 SourceId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
