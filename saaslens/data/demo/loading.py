@@ -8,16 +8,20 @@ re-sends and change nothing.
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable, Iterator
+from contextlib import aclosing
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from saaslens.config import Settings
 from saaslens.data.demo.business import Business
-from saaslens.data.ingestion import RowError, ingest
+from saaslens.data.ingestion import RowError
+from saaslens.data.ingestion.batches import apply_validated, validate
 from saaslens.data.ingestion.records import Kind
 from saaslens.data.models import Customer
 
@@ -53,6 +57,8 @@ class Tally:
         self.seconds[kind] = self.seconds.get(kind, 0.0) + seconds
 
 
+T = TypeVar("T")
+
 # Called after each committed batch with the kind it held and the tally so far.
 Progress = Callable[[Kind, Tally], None]
 
@@ -72,14 +78,36 @@ async def write(
     """Ingest every batch of the business, one transaction each; stop at a rejection."""
     tally = Tally()
     started = time.perf_counter()
-    for kind, rows in business.batches(batch_size):
-        async with sessions() as session:
-            report = await ingest(session, kind, rows, settings)
-        if not report.accepted:
-            raise RejectedBatch(kind, report.errors)
-        now = time.perf_counter()
-        # The time of a batch includes generating it: that is what a user waits for.
-        tally.add(kind, report.inserted, report.unchanged, now - started)
-        started = now
-        progress(kind, tally)
+    batches = (validate(kind, rows) for kind, rows in business.batches(batch_size))
+    async with aclosing(_ahead(batches)) as validated:
+        async for batch in validated:
+            async with sessions() as session:
+                report = await apply_validated(session, batch, settings)
+                if not report.accepted:
+                    await session.rollback()
+                    raise RejectedBatch(batch.kind, report.errors)
+                await session.commit()
+            now = time.perf_counter()
+            # A batch's time includes making it: that is what a user waits for.
+            tally.add(batch.kind, report.inserted, report.unchanged, now - started)
+            started = now
+            progress(batch.kind, tally)
     return tally
+
+
+async def _ahead(items: Iterator[T]) -> AsyncGenerator[T, None]:
+    """Yield the items, making the next in a thread while the caller writes this one.
+
+    Simulating and validating are Python work; the database driver writes in
+    its own thread, mostly outside the interpreter lock, so the two overlap.
+    """
+    upcoming = asyncio.create_task(asyncio.to_thread(next, items, None))
+    try:
+        while (item := await upcoming) is not None:
+            upcoming = asyncio.create_task(asyncio.to_thread(next, items, None))
+            yield item
+    finally:
+        # A thread cannot be interrupted: let the one in flight finish.
+        await asyncio.wait([upcoming])
+        if not upcoming.cancelled():
+            upcoming.exception()
