@@ -20,6 +20,7 @@ from saaslens.config import Settings
 from saaslens.data.demo import Scenario, simulate
 from saaslens.data.demo.loading import RejectedBatch, Tally, stored_customers, write
 from saaslens.data.engine import create_engine, create_session_factory
+from saaslens.data.migrate import current_revision, head_revision
 from saaslens.errors import InvalidInput
 
 
@@ -41,6 +42,10 @@ async def _run(
     engine = create_engine(settings.database_url)
     sessions = create_session_factory(engine)
     try:
+        if await current_revision(engine) != head_revision():
+            raise InvalidInput(
+                "the store is not at the newest migration; run `saaslens db upgrade` first"
+            )
         async with sessions() as session:
             existing = await stored_customers(session)
         if existing and not force:

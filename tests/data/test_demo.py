@@ -409,6 +409,15 @@ def test_the_demo_command_refuses_a_base_currency_it_cannot_price_in(tmp_path: P
     assert not (tmp_path / "store.db").exists()
 
 
+def test_the_demo_command_asks_for_a_migrated_store(tmp_path: Path) -> None:
+    store = tmp_path / "store.db"
+    environment = {**os.environ, "SAASLENS_DATABASE_URL": f"sqlite+aiosqlite:///{store}"}
+    command = [sys.executable, "-m", "saaslens", "demo", "--customers", "10"]
+    finished = subprocess.run(command, env=environment, capture_output=True, text=True)
+    assert finished.returncode == 1
+    assert "run `saaslens db upgrade` first" in finished.stdout
+
+
 def test_more_events_per_user_changes_only_the_events() -> None:
     usual = simulate(Scenario(customers=500, seed=9, end=END))
     busier = simulate(Scenario(customers=500, seed=9, end=END, events_per_user=5.6))

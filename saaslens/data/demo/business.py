@@ -85,6 +85,7 @@ def _slices(kind: Kind, table: Table, size: int) -> Iterator[Batch]:
 
 
 def simulate(scenario: Scenario) -> Business:
+    """Draw the business; the same scenario always gives the same records."""
     rng = np.random.default_rng(scenario.seed)
     timeline = Timeline.ending(scenario.end, scenario.months)
     rates = exchange_rates(rng, timeline, scenario.base_currency)

@@ -33,10 +33,6 @@ class Table:
     def __len__(self) -> int:
         return len(next(iter(self.columns.values()))) if self.columns else 0
 
-    def take(self, order: npt.NDArray[np.int64]) -> Table:
-        columns = {name: values[order] for name, values in self.columns.items()}
-        return Table(columns, self.ids, self.documents)
-
     def rows(self, start: int = 0, stop: int | None = None) -> list[dict[str, Any]]:
         values = {
             name: self._python(name, self.columns[name][start:stop]) for name in self.columns
