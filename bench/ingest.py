@@ -232,6 +232,7 @@ def time_graphql(path: Path, customer_file: Path, event_file: Path, events: int)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
             _wait_until_up(client)
+            client.headers["authorization"] = f"Bearer {_sign_in_as_admin(url, client)}"
             return events / _post_batches(client, event_file)
     finally:
         server.terminate()
@@ -247,6 +248,31 @@ def _wait_until_up(client: httpx.Client) -> None:
         except httpx.TransportError:
             time.sleep(0.1)
     raise RuntimeError("the server did not start")
+
+
+ADMIN_EMAIL = "bench@example.com"
+ADMIN_PASSWORD = "a long benchmark password"
+SIGN_IN = """
+mutation ($email: String!, $password: String!) {
+  signIn(email: $email, password: $password, bearer: true) { ... on SignedIn { token } }
+}
+"""
+
+
+def _sign_in_as_admin(url: str, client: httpx.Client) -> str:
+    """An admin's session token: ingestion needs the admin role."""
+    command = ["users", "create", "--email", ADMIN_EMAIL, "--role", "admin", "--password-stdin"]
+    subprocess.run(
+        [SAASLENS, *command],
+        input=ADMIN_PASSWORD + "\n",
+        env={**os.environ, "SAASLENS_DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    variables = {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
+    answer = client.post("/graphql", json={"query": SIGN_IN, "variables": variables}).json()
+    return str(answer["data"]["signIn"]["token"])
 
 
 def _post_batches(client: httpx.Client, event_file: Path) -> float:

@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from saaslens.auth.roles import Role
 from saaslens.config import Settings, load_settings
-from saaslens.data.models import Event, Subscription
-from tests.api import Api
+from saaslens.data.models import Customer, Event, Subscription
+from tests.api import Api, add_person
 
 RESULT = """
     __typename
@@ -142,3 +143,16 @@ async def test_a_time_that_is_not_iso_8601_is_bad_input(api: Api) -> None:
     [error] = body["errors"]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert error["message"] == "Value cannot represent a DateTime: 'Tuesday'; expected ISO 8601"
+
+
+async def test_ingestion_needs_the_admin_role(
+    anonymous: Api, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    analyst = await add_person(anonymous.settings, "analyst@example.com", Role.ANALYST)
+
+    body = await anonymous.as_bearer(analyst.token).post_graphql(
+        CUSTOMERS, {"records": [customer(1)]}
+    )
+
+    assert [error["extensions"]["code"] for error in body["errors"]] == ["FORBIDDEN"]
+    assert await count(sessions, Customer) == 0
