@@ -18,6 +18,7 @@ $(VENV)/.installed: pyproject.toml
 
 $(STORE): | install
 	$(BIN)/saaslens db upgrade
+	$(BIN)/saaslens demo --customers 2000 --seed 1
 
 run: install $(STORE)
 	$(BIN)/saaslens db upgrade
