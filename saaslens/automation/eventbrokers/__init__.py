@@ -1,0 +1,1 @@
+"""Brokers that carry execution events to every listener: in one process, or across many."""
