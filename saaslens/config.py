@@ -71,6 +71,13 @@ class Settings(BaseSettings):
     retry_backoff_seconds: float = Field(default=2.0, ge=0, le=3600)
     max_subscriptions_per_connection: int = Field(default=10, ge=1, le=1000)
     log_level: str = "INFO"
+    # The interpreter the subprocess executor runs scripts with; the sandbox
+    # users must be able to execute it, so not one under /root.
+    sandbox_python: str = "/usr/bin/python3"
+    sandbox_image: str = "saaslens-sandbox:latest"
+    # A Docker engine URL such as unix:///var/run/docker.sock; None means
+    # DOCKER_HOST or the local socket.
+    docker_host: str | None = None
 
     @property
     def development(self) -> bool:
