@@ -95,10 +95,12 @@ async def claim(session: AsyncSession, worker: str, limit: int) -> list[Executio
     """Move up to `limit` due executions, oldest first, from QUEUED to RUNNING for us.
 
     On PostgreSQL rows another process is claiming are skipped, not waited
-    for; SQLite runs one writer at a time, so the UPDATE alone is atomic.
+    for; SQLite runs one writer at a time.
     """
     now = datetime.now(UTC)
-    due = (
+    # The ids first, locked, then the UPDATE: PostgreSQL may run a LIMIT
+    # subquery inside an UPDATE more than once and so claim more than asked.
+    due = await session.scalars(
         select(Execution.id)
         .where(
             Execution.state == State.QUEUED.value,
@@ -108,9 +110,13 @@ async def claim(session: AsyncSession, worker: str, limit: int) -> list[Executio
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
+    ids = due.all()
+    if not ids:
+        await session.commit()
+        return []
     claimed = await session.scalars(
         update(Execution)
-        .where(Execution.id.in_(due.scalar_subquery()), Execution.state == State.QUEUED.value)
+        .where(Execution.id.in_(ids), Execution.state == State.QUEUED.value)
         .values(worker=worker, started_at=now, not_before=None, **_changed(State.RUNNING))
         .returning(Execution)
         .execution_options(synchronize_session=False, populate_existing=True)

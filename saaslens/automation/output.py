@@ -85,6 +85,8 @@ class OutputRecorder:
             with suppress(TimeoutError):
                 await asyncio.wait_for(self._closing.wait(), FLUSH_SECONDS)
             await self.flush()
+        # Lines taken while the last flush in the loop was writing.
+        await self.flush()
 
     async def flush(self) -> None:
         """Store the lines taken so far and announce them."""
