@@ -206,7 +206,7 @@ async def listing(session: AsyncSession, deleted: bool = False) -> list[StoredSc
     if not deleted:
         query = query.where(Script.deleted_at.is_(None))
     rows = await session.execute(query)
-    return [StoredScript(script, version) for script, version in rows.tuples()]
+    return [StoredScript(script, version) for script, version in rows]
 
 
 async def versions(session: AsyncSession, script_id: int) -> Sequence[ScriptVersion]:
