@@ -93,6 +93,7 @@ class Engine:
         self._wakeup = asyncio.Event()
         self._background: list[asyncio.Task[None]] = []
         self._stopping = False
+        self.started = asyncio.Event()
 
     @classmethod
     def for_settings(
@@ -106,16 +107,28 @@ class Engine:
         return cls(sessions, broker_for(settings.database_url), executors, settings)
 
     async def start(self) -> None:
-        """Start the broker, crash what dead processes left running, then run the queue."""
+        """Begin in the background, so the API serves even while the store is unreachable.
+
+        The engine reaps crashed executions as soon as the store answers, then
+        runs the queue; `started` is set from then on.
+        """
         await self.broker.start()
-        await self._reap()
-        listening = asyncio.Event()
         self._background = [
-            asyncio.create_task(self._listen(listening), name="engine listener"),
-            asyncio.create_task(self._dispatch(), name="engine dispatcher"),
+            asyncio.create_task(self._listen(), name="engine listener"),
+            asyncio.create_task(self._begin(), name="engine dispatcher"),
         ]
-        await listening.wait()
+
+    async def _begin(self) -> None:
+        while True:
+            try:
+                await self._reap()
+                break
+            except (SQLAlchemyError, OSError) as error:
+                logger.warning("the engine waits for the store: %s", error)
+                await asyncio.sleep(self.settings.execution_poll_seconds)
+        self.started.set()
         logger.info("engine %s started, %d at a time", self.worker, self._limit)
+        await self._dispatch()
 
     async def stop(self) -> None:
         """Stop taking work; runs in progress are cancelled and recorded so."""
@@ -189,9 +202,8 @@ class Engine:
             )
         )
 
-    async def _listen(self, listening: asyncio.Event) -> None:
+    async def _listen(self) -> None:
         async with self.broker.subscribe() as events:
-            listening.set()
             async for event in events:
                 if isinstance(event, CancelRequested) and event.execution_id in self._tasks:
                     logger.info("execution %d cancelled from elsewhere", event.execution_id)

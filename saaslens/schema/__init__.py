@@ -6,13 +6,14 @@ import strawberry
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from saaslens.schema.automation import AutomationMutation, AutomationQuery, AutomationSubscription
 from saaslens.schema.errors import ErrorShaping
 from saaslens.schema.records import RecordsQuery
 from saaslens.schema.types.scalars import SCALARS
 
-QUERIES: tuple[type, ...] = (RecordsQuery,)
-MUTATIONS: tuple[type, ...] = ()
-SUBSCRIPTIONS: tuple[type, ...] = ()
+QUERIES: tuple[type, ...] = (RecordsQuery, AutomationQuery)
+MUTATIONS: tuple[type, ...] = (AutomationMutation,)
+SUBSCRIPTIONS: tuple[type, ...] = (AutomationSubscription,)
 
 
 def _root(name: str, types: tuple[type, ...]) -> type | None:
@@ -22,7 +23,8 @@ def _root(name: str, types: tuple[type, ...]) -> type | None:
 schema = strawberry.Schema(
     query=merge_types("Query", QUERIES),
     mutation=_root("Mutation", MUTATIONS),
-    subscription=_root("Subscription", SUBSCRIPTIONS),
+    # "Subscription" already names a customer's subscription in the records types.
+    subscription=_root("SubscriptionRoot", SUBSCRIPTIONS),
     extensions=[ErrorShaping],
     config=StrawberryConfig(scalar_map=SCALARS),
 )

@@ -2,9 +2,9 @@
 
 Each process keeps one connection listening on a channel and one for
 sending. Every event goes through the database, the sender's own process
-included, so all processes see events in the same order. After the
-listening connection is lost and made again, subscribers get a `Resync`,
-because whatever was sent in between never reached them.
+included, so all processes see events in the same order. Each time the
+listening connection is made, the first time included, subscribers get a
+`Resync`, because whatever was sent before never reached them.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ logger = logging.getLogger(__name__)
 CHANNEL = "saaslens_events"
 # A silently dead connection is noticed by the next keep-alive query.
 KEEPALIVE_SECONDS = 10.0
-START_SECONDS = 30.0
 
 
 def asyncpg_dsn(url: str) -> str:
@@ -39,14 +38,12 @@ class PostgreSQLEventBroker(FanOutBroker):
         self._dsn = asyncpg_dsn(url)
         self._channel = channel
         self._retry_seconds = retry_seconds
-        self._listening = asyncio.Event()
         self._listener: asyncio.Task[None] | None = None
         self._sender: Any = None
         self._send_lock = asyncio.Lock()
 
     async def start(self) -> None:
         self._listener = asyncio.create_task(self._listen(), name="event listener")
-        await asyncio.wait_for(self._listening.wait(), START_SECONDS)
 
     async def stop(self) -> None:
         if self._listener is not None:
@@ -74,25 +71,22 @@ class PostgreSQLEventBroker(FanOutBroker):
         await self._sender.execute("SELECT pg_notify($1, $2)", self._channel, payload)
 
     async def _listen(self) -> None:
-        first = True
         while True:
             try:
-                await self._listen_once(resync=not first)
+                await self._listen_once()
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
                 logger.warning("event listener lost PostgreSQL: %s; reconnecting", error)
-            first = False
             await asyncio.sleep(self._retry_seconds)
 
-    async def _listen_once(self, resync: bool) -> None:
+    async def _listen_once(self) -> None:
         connection = await asyncpg.connect(self._dsn)
         lost = asyncio.Event()
         connection.add_termination_listener(lambda _connection: lost.set())
         try:
             await connection.add_listener(self._channel, self._receive)
-            self._listening.set()
-            if resync:
-                logger.info("event listener reconnected; subscribers resync")
-                self.fan_out(Resync())
+            # Whatever was sent before we listened never reached our subscribers.
+            logger.info("listening for events")
+            self.fan_out(Resync())
             while not lost.is_set():
                 with suppress(TimeoutError):
                     await asyncio.wait_for(lost.wait(), KEEPALIVE_SECONDS)

@@ -46,6 +46,7 @@ async def automation(
 ) -> AsyncIterator[Engine]:
     engine = Engine.for_settings(engine_settings(store_url, **settings_overrides), sessions)
     await engine.start()
+    await engine.started.wait()
     yield engine
     await engine.stop()
 

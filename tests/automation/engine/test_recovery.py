@@ -70,6 +70,7 @@ async def test_a_killed_engines_run_is_crashed_and_its_queue_runs_after_restart(
         before = await executions.read(session, held_id)
         queued = await executions.read(session, waiting_id)
     await restarted.start()
+    await restarted.started.wait()
     try:
         await watch(restarted, waiting_id)
     finally:

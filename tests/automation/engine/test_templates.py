@@ -154,4 +154,4 @@ async def test_template_parameters_are_checked_and_baked_in_as_defaults(
     assert refused.value.problems == ["min_score: 2 is greater than the maximum of 1"]
     properties = stored.script.parameters_schema["properties"]
     assert (properties["min_score"]["default"], properties["owner"]["default"]) == (0.8, "sales")
-    assert (stored.script.name, stored.script.template) == ("Hot", "lead_handoff")
+    assert (stored.script.name, stored.script.template) == ("Hot leads", "lead_handoff")
