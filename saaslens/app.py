@@ -43,7 +43,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await automation.stop()
             await engine.dispose()
 
-    async def context(request: Request, response: Response) -> Context:
+    # No Request parameter: FastAPI has none to give over a websocket, and
+    # Strawberry attaches the connection to the context itself.
+    async def context() -> Context:
         return Context(
             settings=settings,
             sessions=sessions,

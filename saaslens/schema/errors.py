@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.types import StreamExecutionResult
 
 from saaslens.errors import ErrorCode, UserFacingError
 from saaslens.logs import request_id
@@ -58,3 +59,10 @@ class ErrorShaping(SchemaExtension):
         result = self.execution_context.result
         if result is not None and result.errors:
             result.errors = [shape_error(error) for error in result.errors]
+
+    def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:
+        """Shape each result a subscription sends, which `on_operation` never sees."""
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = [shape_error(error) for error in errors]  # type: ignore[union-attr]
+        yield
