@@ -59,6 +59,11 @@ def _number(id: strawberry.ID) -> int:
     return int(id)
 
 
+def _who(info: Info) -> str | None:
+    viewer = info.context.viewer
+    return viewer.user.id if viewer is not None else None
+
+
 def _json_object(value: JSON | None, name: str) -> dict[str, Any] | None:
     if value is None:
         return None
@@ -102,7 +107,7 @@ async def create_script(info: Info, input: CreateScriptInput) -> CreateScriptRes
     )
     try:
         async with info.context.db() as session:
-            stored = await scripts.create(session, input.source, settings)
+            stored = await scripts.create(session, input.source, settings, _who(info))
     except problems.InvalidScript as error:
         return _invalid_script(error)
     return script_from(stored)
@@ -124,7 +129,7 @@ async def update_script(
     )
     try:
         async with info.context.db() as session:
-            stored = await scripts.update(session, _number(id), changes)
+            stored = await scripts.update(session, _number(id), changes, _who(info))
     except problems.InvalidScript as error:
         return _invalid_script(error)
     except problems.ScriptNotFound as error:
@@ -156,7 +161,7 @@ async def create_script_from_template(
     try:
         async with info.context.db() as session:
             given = _json_object(parameters, "parameters") or {}
-            stored = await catalog.instantiate(session, template, given, name)
+            stored = await catalog.instantiate(session, template, given, name, _who(info))
     except problems.InvalidParameters as error:
         return ParametersInvalid(message=error.message, problems=error.problems)
     except problems.TemplateNotFound as error:
@@ -171,7 +176,9 @@ async def run_script(
 ) -> RunScriptResult:
     try:
         given = _json_object(parameters, "parameters") or {}
-        execution = await info.context.engine.submit(_number(script_id), given)
+        execution = await info.context.engine.submit(
+            _number(script_id), given, requested_by=_who(info)
+        )
     except problems.InvalidParameters as error:
         return ParametersInvalid(message=error.message, problems=error.problems)
     except problems.ScriptNotFound as error:

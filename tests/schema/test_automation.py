@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from tests.api import Api
+from saaslens.auth.roles import Role
+from tests.api import Api, add_person
 
 SCRIPT_FIELDS = "id name version source enabled executor maxRetries parametersSchema"
 CREATE = f"""
@@ -247,3 +248,20 @@ async def test_an_unknown_execution_is_a_not_found_error(api: Api) -> None:
     body = await api.post_graphql(EXECUTION, {"id": "41"})
 
     assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+async def test_admins_author_analysts_run_and_viewers_only_read(api: Api) -> None:
+    script = await create(api)
+    analyst = api.as_bearer((await add_person(api.settings, "a@example.com", Role.ANALYST)).token)
+    viewer = api.as_bearer((await add_person(api.settings, "v@example.com", Role.VIEWER)).token)
+
+    analyst_authors = await analyst.post_graphql(CREATE, {"input": {"name": "x", "source": ""}})
+    analyst_runs = (await analyst.data(RUN, {"id": script["id"]}))["runScript"]
+    viewer_runs = await viewer.post_graphql(RUN, {"id": script["id"]})
+    viewer_reads = await viewer.data(EXECUTION, {"id": analyst_runs["id"]})
+
+    assert analyst_authors["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert analyst_runs["__typename"] == "Execution"
+    assert viewer_runs["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert viewer_reads["execution"]["state"] in {"QUEUED", "RUNNING", "SUCCEEDED"}
+    await finished(api, analyst_runs["id"])

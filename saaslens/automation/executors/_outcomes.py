@@ -51,7 +51,15 @@ def _judge(ending: Ending, limits: Limits) -> tuple[RunState, str | None]:
     if ending.out_of_memory:
         return RunState.FAILED, f"killed for using more than {limits.memory_mb} MB of memory"
     if ending.signal is not None:
-        return RunState.FAILED, f"killed by {signal.Signals(ending.signal).name}"
+        return RunState.FAILED, f"killed by {_signal_name(ending.signal)}"
     if ending.exit_code != 0:
         return RunState.FAILED, f"exited with code {ending.exit_code}"
     return RunState.SUCCEEDED, None
+
+
+def _signal_name(number: int) -> str:
+    # Real-time signals have numbers but no names.
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"

@@ -67,6 +67,13 @@ class ScriptRun:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
+    """How a run ended.
+
+    `exit_code` is 128 + N when signal N killed the script, as a shell says
+    it, and None when it was cancelled before it started. `duration` is in
+    seconds; `result` is the parsed result file, None without one.
+    """
+
     state: RunState
     exit_code: int | None
     duration: float

@@ -21,10 +21,10 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import signal
 import tarfile
 import threading
 import time
-from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import dataclass
 
@@ -33,7 +33,9 @@ import docker.errors
 from docker.models.containers import Container
 from docker.models.volumes import Volume
 from docker.types import Ulimit
+from docker.types.daemon import CancellableStream
 
+from saaslens.automation.executors._cancellation import absorb_cancellation, start_uninterrupted
 from saaslens.automation.executors._lines import LineSplitter, OutputRelay
 from saaslens.automation.executors._outcomes import Ending, conclude
 from saaslens.automation.executors.abc import (
@@ -55,7 +57,16 @@ LABEL = "saaslens.sandbox"
 SANDBOX_USER = "65534:65534"
 # How long output may keep coming once the container has stopped.
 DRAIN_SECONDS = 5.0
-DemuxedChunk = tuple[bytes | None, bytes | None]
+
+# The image sets PATH and LANG too; stating them keeps another image honest.
+ENVIRONMENT = {
+    "PATH": "/usr/local/bin:/usr/bin:/bin",
+    "LANG": "C.UTF-8",
+    "HOME": WORK,
+    "TMPDIR": "/tmp",
+    INPUT_VARIABLE: f"{WORK}/input.json",
+    RESULT_VARIABLE: f"{WORK}/result.json",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,10 +92,16 @@ class DockerExecutor(Executor):
         self._connecting = threading.Lock()
 
     async def run(self, script: ScriptRun, on_output: OutputSink) -> Outcome:
-        sandbox = await asyncio.to_thread(self._prepare, script)
+        preparing = asyncio.to_thread(self._prepare, script)
+        sandbox, cancelled = await start_uninterrupted(preparing)
         try:
             started = time.monotonic()
-            ending = await self._watch(sandbox.container, script.limits, OutputRelay(on_output))
+            relay = OutputRelay(on_output)
+            ending = (
+                Ending(None, cancelled=True)
+                if cancelled
+                else await self._watch(sandbox.container, script.limits, relay)
+            )
             duration = time.monotonic() - started
             result = await asyncio.to_thread(_read_result, sandbox.container, script.limits)
         finally:
@@ -108,12 +125,17 @@ class DockerExecutor(Executor):
         volume = client.volumes.create(labels={LABEL: "work"})
         try:
             container = self._create(client, volume, script.limits)
-            container.put_archive(WORK, _work_files(script))
         except BaseException:
             volume.remove(force=True)
             raise
+        sandbox = Sandbox(container, volume)
+        try:
+            container.put_archive(WORK, _work_files(script))
+        except BaseException:
+            _remove(sandbox)
+            raise
         logger.debug("sandbox container %s created", container.short_id)
-        return Sandbox(container, volume)
+        return sandbox
 
     def _create(self, client: docker.DockerClient, volume: Volume, limits: Limits) -> Container:
         cpu = limits.cpu_seconds
@@ -153,7 +175,7 @@ class DockerExecutor(Executor):
             timed_out = await _outlived(container, streamed, limits.timeout_seconds)
         except asyncio.CancelledError:
             cancelled = True
-            _absorb_cancellation()
+            absorb_cancellation()
         if timed_out or cancelled:
             await asyncio.to_thread(_kill, container)
         if streamed is not None:
@@ -182,14 +204,6 @@ class DockerExecutor(Executor):
         return ended
 
 
-ENVIRONMENT = {
-    "HOME": WORK,
-    "TMPDIR": "/tmp",
-    INPUT_VARIABLE: f"{WORK}/input.json",
-    RESULT_VARIABLE: f"{WORK}/result.json",
-}
-
-
 def _work_files(script: ScriptRun) -> bytes:
     archive = io.BytesIO()
     with tarfile.open(fileobj=archive, mode="w") as tar:
@@ -205,7 +219,7 @@ def _work_files(script: ScriptRun) -> bytes:
 
 
 def _pump(
-    stream: Iterator[DemuxedChunk],
+    stream: CancellableStream,
     relay: OutputRelay,
     loop: asyncio.AbstractEventLoop,
     ended: asyncio.Future[None],
@@ -214,6 +228,7 @@ def _pump(
     splitters = {Stream.STDOUT: LineSplitter(), Stream.STDERR: LineSplitter()}
     error: BaseException | None = None
     try:
+        # Each item is a (stdout, stderr) pair of which one is None.
         for out, err in stream:
             for name, chunk in ((Stream.STDOUT, out), (Stream.STDERR, err)):
                 if chunk:
@@ -222,6 +237,11 @@ def _pump(
             _deliver(relay, loop, name, splitter.finish())
     except BaseException as caught:
         error = caught
+    finally:
+        stream.close()
+        # close() only shuts a stream still open; after a normal end the
+        # upgraded connection stays open until its response is closed too.
+        stream._response.close()
     # The loop is gone when the process shuts down mid-run; nobody is waiting then.
     with suppress(RuntimeError):
         loop.call_soon_threadsafe(_settle, ended, error)
@@ -262,12 +282,6 @@ async def _drain(streamed: asyncio.Future[None]) -> None:
             await asyncio.shield(streamed)
 
 
-def _absorb_cancellation() -> None:
-    task = asyncio.current_task()
-    if task is not None:
-        task.uncancel()
-
-
 def _kill(container: Container) -> None:
     # Conflict: it stopped on its own meanwhile; nothing left to kill.
     with suppress(docker.errors.APIError):
@@ -277,10 +291,11 @@ def _kill(container: Container) -> None:
 def _ending(container: Container, timed_out: bool, cancelled: bool) -> Ending:
     status = container.wait()["StatusCode"]
     container.reload()
-    # A shell's convention, which the container's init follows: 128 + N for signal N.
-    signal = status - 128 if status > 128 else None
+    # A shell's convention, which the container's init follows: 128 + N for
+    # signal N. A script's own exit(200) cannot be told from it but by range.
+    killed_by = status - 128 if status - 128 in signal.valid_signals() else None
     out_of_memory = bool(container.attrs["State"]["OOMKilled"])
-    return Ending(status, signal, timed_out, cancelled, out_of_memory)
+    return Ending(status, killed_by, timed_out, cancelled, out_of_memory)
 
 
 def _read_result(container: Container, limits: Limits) -> bytes | None:
@@ -298,8 +313,12 @@ def _read_result(container: Container, limits: Limits) -> bytes | None:
 
 
 def _remove(sandbox: Sandbox) -> None:
-    with suppress(docker.errors.NotFound):
-        sandbox.container.remove(force=True)
-    with suppress(docker.errors.NotFound):
-        sandbox.volume.remove(force=True)
+    """Remove container and volume; a failure is logged, so the run's outcome survives it."""
+    for kind, thing in (("container", sandbox.container), ("volume", sandbox.volume)):
+        try:
+            thing.remove(force=True)
+        except docker.errors.NotFound:
+            pass
+        except docker.errors.APIError:
+            logger.exception("sandbox %s %s was left behind", kind, thing.id)
     logger.debug("sandbox container %s removed", sandbox.container.short_id)

@@ -5,7 +5,9 @@ scrubbed environment, in a session of its own, under resource limits. When
 we are root it also runs under a user id of its own, leased from a pool for
 the length of the run: that makes the process cap real (the kernel counts
 processes per user and never caps root) and lets us kill every process of
-that user at the end, including any that left the process group.
+that user at the end, including any that left the process group. Without
+root there is no user to lease: processes are then not capped, and only the
+process group is killed.
 
 This sandbox does not hide the file system: the script can read whatever is
 readable by everyone on this machine. Use the Docker executor where that
@@ -29,6 +31,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
+from saaslens.automation.executors._cancellation import absorb_cancellation, start_uninterrupted
 from saaslens.automation.executors._lines import OutputRelay
 from saaslens.automation.executors._outcomes import Ending, conclude
 from saaslens.automation.executors.abc import (
@@ -74,9 +77,10 @@ class SubprocessExecutor(Executor):
         with self._lease() as uid, tempfile.TemporaryDirectory(prefix="saaslens-run-") as path:
             work = _lay_out(Path(path), script, uid)
             started = time.monotonic()
-            process = await self._spawn(work, script.limits, uid)
-            logger.debug("script run started as pid %s, uid %s", process.pid, uid)
-            ending = await _watch(process, script.limits, OutputRelay(on_output), uid)
+            child, cancelled = await start_uninterrupted(self._spawn(work, script.limits, uid))
+            logger.debug("script run started as pid %s, uid %s", child.pid, uid)
+            relay = OutputRelay(on_output)
+            ending = await _watch(child, script.limits, relay, uid, cancelled)
             duration = time.monotonic() - started
             result = _read_result(work.result, script.limits)
         return conclude(ending, result, script.limits, duration)
@@ -89,10 +93,10 @@ class SubprocessExecutor(Executor):
         with self._uids.lease() as uid:
             yield uid
 
-    async def _spawn(
-        self, work: WorkDir, limits: Limits, uid: int | None
-    ) -> asyncio.subprocess.Process:
-        return await asyncio.create_subprocess_exec(
+    async def _spawn(self, work: WorkDir, limits: Limits, uid: int | None) -> Child:
+        loop = asyncio.get_running_loop()
+        transport, protocol = await loop.subprocess_exec(
+            lambda: ChildProtocol(loop),
             self._python,
             "-I",
             "-u",
@@ -108,6 +112,39 @@ class SubprocessExecutor(Executor):
             extra_groups=[] if uid is not None else None,
             preexec_fn=_limiter(limits, cap_processes=uid is not None),
         )
+        return Child(transport, protocol)
+
+
+class ChildProtocol(asyncio.subprocess.SubprocessStreamProtocol):
+    """Stream readers for the pipes, and a future that settles at the exit.
+
+    Process.wait() returns only once every holder of the pipes has gone too,
+    which a background grandchild can put off for as long as it likes.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__(limit=65_536, loop=loop)
+        self.exited: asyncio.Future[None] = loop.create_future()
+
+    def process_exited(self) -> None:
+        super().process_exited()
+        if not self.exited.done():
+            self.exited.set_result(None)
+
+
+@dataclass(frozen=True, slots=True)
+class Child:
+    transport: asyncio.SubprocessTransport
+    protocol: ChildProtocol
+
+    @property
+    def pid(self) -> int:
+        return self.transport.get_pid()
+
+    def status(self) -> int:
+        status = self.transport.get_returncode()
+        assert status is not None, "asked before the exit"
+        return status
 
 
 def _lay_out(path: Path, script: ScriptRun, uid: int | None) -> WorkDir:
@@ -153,41 +190,39 @@ def _limiter(limits: Limits, cap_processes: bool) -> Callable[[], None]:
 
 
 async def _watch(
-    process: asyncio.subprocess.Process, limits: Limits, relay: OutputRelay, uid: int | None
+    child: Child, limits: Limits, relay: OutputRelay, uid: int | None, cancelled: bool
 ) -> Ending:
-    assert process.stdout is not None
-    assert process.stderr is not None
+    stdout, stderr = child.protocol.stdout, child.protocol.stderr
+    assert stdout is not None
+    assert stderr is not None
     pumps = [
-        asyncio.create_task(relay.pump(Stream.STDOUT, process.stdout)),
-        asyncio.create_task(relay.pump(Stream.STDERR, process.stderr)),
+        asyncio.create_task(relay.pump(Stream.STDOUT, stdout)),
+        asyncio.create_task(relay.pump(Stream.STDERR, stderr)),
     ]
-    timed_out = cancelled = False
+    timed_out = False
     try:
-        async with asyncio.timeout(limits.timeout_seconds):
-            await process.wait()
+        if not cancelled:
+            async with asyncio.timeout(limits.timeout_seconds):
+                await asyncio.shield(child.protocol.exited)
     except TimeoutError:
         timed_out = True
     except asyncio.CancelledError:
         cancelled = True
-        _absorb_cancellation()
-    await _kill(process, uid)
+        absorb_cancellation()
+    await _kill(child, uid)
+    await child.protocol.exited
     await _drain(pumps)
-    status = await process.wait()
+    child.transport.close()
+    status = child.status()
     killed_by = -status if status < 0 else None
     exit_code = status if killed_by is None else 128 + killed_by
     return Ending(exit_code, killed_by, timed_out=timed_out, cancelled=cancelled)
 
 
-def _absorb_cancellation() -> None:
-    task = asyncio.current_task()
-    if task is not None:
-        task.uncancel()
-
-
-async def _kill(process: asyncio.subprocess.Process, uid: int | None) -> None:
+async def _kill(child: Child, uid: int | None) -> None:
     """Kill the script's process group, and with a leased user every process of it."""
     with suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
+        os.killpg(child.pid, signal.SIGKILL)
     if uid is not None:
         await _kill_user(uid)
 

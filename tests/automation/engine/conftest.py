@@ -17,12 +17,14 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from saaslens.auth.roles import Role
 from saaslens.automation import executions, scripts
 from saaslens.automation.engine import Engine
 from saaslens.automation.scripts import ScriptSettings
 from saaslens.automation.updates import Output, StateChange, Update, follow
 from saaslens.config import Settings, load_settings
 from saaslens.data.models import Execution, ExecutionLog
+from tests.api import Person, add_person
 
 WAIT_SECONDS = 30
 
@@ -103,12 +105,17 @@ def lines(updates: list[Update]) -> list[str]:
 
 
 class Server:
-    """A real `saaslens serve` process on loopback."""
+    """A real `saaslens serve` process on loopback; `data` posts as an admin."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, people: dict[Role, Person]) -> None:
         self.port = port
+        self.people = people
         self.websocket_url = f"ws://127.0.0.1:{port}/graphql"
-        self.client = httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10)
+        self.client = httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{port}",
+            headers={"authorization": f"Bearer {people[Role.ADMIN].token}"},
+            timeout=10,
+        )
 
     async def data(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         response = await self.client.post(
@@ -143,6 +150,11 @@ def free_port() -> int:
 async def serve(store_url: str, tmp_path: Path) -> AsyncIterator[Callable[..., Awaitable[Server]]]:
     """Start API processes on the test's store; each stops when the test ends."""
     processes: list[tuple[asyncio.subprocess.Process, Server]] = []
+    store = load_settings(database_url=store_url)
+    people = {
+        role: await add_person(store, f"{role.value}@example.com", role)
+        for role in (Role.ADMIN, Role.ANALYST, Role.VIEWER)
+    }
 
     async def start(**settings: Any) -> Server:
         port = free_port()
@@ -154,7 +166,7 @@ async def serve(store_url: str, tmp_path: Path) -> AsyncIterator[Callable[..., A
             process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "saaslens", "serve", env=environment, stdout=log, stderr=log
             )
-        server = Server(port)
+        server = Server(port, people)
         processes.append((process, server))
         await server.until_up()
         return server

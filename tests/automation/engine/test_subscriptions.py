@@ -14,6 +14,7 @@ from gql.client import AsyncClientSession
 from gql.transport.exceptions import TransportQueryError
 from gql.transport.websockets import WebsocketsTransport
 
+from saaslens.auth.roles import Role
 from tests.automation.engine.conftest import Server
 
 CREATE = """
@@ -67,9 +68,12 @@ Serve = Callable[..., Awaitable[Server]]
 
 
 @asynccontextmanager
-async def websocket(server: Server) -> AsyncIterator[AsyncClientSession]:
+async def websocket(server: Server, role: Role = Role.VIEWER) -> AsyncIterator[AsyncClientSession]:
+    """A graphql-transport-ws connection signed in with `role`: viewers may watch."""
     transport = WebsocketsTransport(
-        url=server.websocket_url, subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL]
+        url=server.websocket_url,
+        subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL],
+        headers={"authorization": f"Bearer {server.people[role].token}"},
     )
     async with Client(transport=transport) as session:
         yield session

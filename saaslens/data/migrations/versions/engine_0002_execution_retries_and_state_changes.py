@@ -1,7 +1,7 @@
 """execution retries and state changes
 
 Revision ID: engine_0002
-Revises: 0001
+Revises: 0002
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 import saaslens.data.models.base
 
 revision: str = "engine_0002"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
