@@ -9,13 +9,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from saaslens.automation import scripts
+from saaslens.automation import scripts, updates
 from saaslens.automation.engine import Engine
 from saaslens.automation.exceptions import InvalidParameters, ScriptDisabled
+from saaslens.automation.executions import State
 from saaslens.automation.updates import Output, follow
+from saaslens.data.models import Execution
 from tests.automation.engine.conftest import (
     add_script,
+    engine_settings,
     lines,
     run_to_end,
     states,
@@ -218,3 +222,54 @@ async def test_a_run_receives_its_snapshot(automation: Engine) -> None:
     assert done.result == {"parameters": {}, "snapshot": snapshot}
     assert done.snapshot == snapshot
     assert done.trigger == "alert"
+
+
+async def test_two_engines_on_one_store_never_run_the_same_execution(
+    store_url: str, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    settings = engine_settings(store_url, max_concurrent_executions=2)
+    engines = [
+        Engine.for_settings(settings, sessions),
+        Engine.for_settings(settings, sessions),
+    ]
+    # Named as if on other hosts, so neither takes the other for a dead process.
+    engines[0].worker, engines[1].worker = "east:1", "west:2"
+    script_id = await add_script(engines[0], "print('ran once')\n")
+    for engine in engines:
+        await engine.start()
+        await engine.started.wait()
+    try:
+        queued = [await engines[n % 2].submit(script_id, {}) for n in range(12)]
+        done = [await _finished(engines[0], execution.id) for execution in queued]
+    finally:
+        for engine in engines:
+            await engine.stop()
+
+    assert {execution.state for execution in done} == {"SUCCEEDED"}
+    assert {execution.output_lines for execution in done} == {1}
+    assert {execution.worker for execution in done} <= {"east:1", "west:2"}
+
+
+async def _finished(engine: Engine, execution_id: int) -> Execution:
+    await watch(engine, execution_id)
+    return await stored_execution(engine, execution_id)
+
+
+async def test_the_feed_sends_only_the_chosen_script_and_states(automation: Engine) -> None:
+    watched = await add_script(automation, COUNTS, parameters_schema=COUNT_SCHEMA)
+    other = await add_script(automation, COUNTS, parameters_schema=COUNT_SCHEMA)
+    chosen = (State.RUNNING, State.SUCCEEDED)
+    feed = updates.feed(automation.sessions, automation.broker, watched, chosen)
+    first = asyncio.ensure_future(anext(feed))
+    await asyncio.sleep(0.1)
+
+    await run_to_end(automation, other)
+    execution = await run_to_end(automation, watched)
+    async with asyncio.timeout(10):
+        seen = [await first, await anext(feed)]
+    await feed.aclose()
+
+    assert [(change.state, change.execution.id) for change in seen] == [
+        (State.RUNNING, execution.id),
+        (State.SUCCEEDED, execution.id),
+    ]
