@@ -58,7 +58,7 @@ RUN = """
 mutation ($id: ID!, $parameters: JSON) {
   runScript(scriptId: $id, parameters: $parameters) {
     __typename
-    ... on Execution { id state scriptVersion parameters }
+    ... on Execution { id state scriptVersion parameters requestedBy }
     ... on ParametersInvalid { message problems }
     ... on ScriptNotFound { message }
     ... on ScriptDisabled { message }
@@ -252,7 +252,8 @@ async def test_an_unknown_execution_is_a_not_found_error(api: Api) -> None:
 
 async def test_admins_author_analysts_run_and_viewers_only_read(api: Api) -> None:
     script = await create(api)
-    analyst = api.as_bearer((await add_person(api.settings, "a@example.com", Role.ANALYST)).token)
+    person = await add_person(api.settings, "a@example.com", Role.ANALYST)
+    analyst = api.as_bearer(person.token)
     viewer = api.as_bearer((await add_person(api.settings, "v@example.com", Role.VIEWER)).token)
 
     analyst_authors = await analyst.post_graphql(CREATE, {"input": {"name": "x", "source": ""}})
@@ -261,7 +262,7 @@ async def test_admins_author_analysts_run_and_viewers_only_read(api: Api) -> Non
     viewer_reads = await viewer.data(EXECUTION, {"id": analyst_runs["id"]})
 
     assert analyst_authors["errors"][0]["extensions"]["code"] == "FORBIDDEN"
-    assert analyst_runs["__typename"] == "Execution"
+    assert (analyst_runs["__typename"], analyst_runs["requestedBy"]) == ("Execution", person.id)
     assert viewer_runs["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert viewer_reads["execution"]["state"] in {"QUEUED", "RUNNING", "SUCCEEDED"}
     await finished(api, analyst_runs["id"])
