@@ -60,6 +60,8 @@ def serve(
         port=port or settings.port,
         workers=workers,
         log_config=None,
+        # uvloop's subprocess support refuses the user and group a sandboxed run needs.
+        loop="asyncio",
     )
 
 
