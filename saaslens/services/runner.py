@@ -1,0 +1,76 @@
+"""The lifecycle every analysis shares: validate, build, execute, shape, cache."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Generic, TypeVar
+
+import pandas as pd
+from sqlalchemy import Select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from saaslens.data.queries.frames import fetch_frame
+from saaslens.data.queries.periods import DateRange, Granularity
+from saaslens.data.queries.segments import NO_VALUE, Breakdown, Segment
+from saaslens.data.state import data_version
+from saaslens.services.cache import ResultCache, results
+
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What every analysis is asked for: a range, a granularity, a segment, a breakdown."""
+
+    range: DateRange
+    granularity: Granularity
+    segment: Segment = field(default_factory=Segment)
+    breakdown: Breakdown | None = None
+
+
+def group_value(group: str) -> str | None:
+    """The breakdown value shown to users: None for customers without one."""
+    return None if group == NO_VALUE else group
+
+
+class Runner(ABC, Generic[R]):
+    """One kind of analysis. Subclasses build statements and shape their frames."""
+
+    kind: ClassVar[str]
+
+    def __init__(self, cache: ResultCache = results) -> None:
+        self.cache = cache
+
+    @abstractmethod
+    def key(self) -> Hashable:
+        """Everything the result depends on besides the data."""
+
+    def validate(self) -> None:
+        """Refuse arguments that cannot be answered; raise InvalidInput."""
+
+    async def check(self, session: AsyncSession) -> None:
+        """Refuse arguments that only the store can judge; raise InvalidInput."""
+
+    @abstractmethod
+    def build(self) -> Mapping[str, Select[Any]]:
+        """The statements to run, by name."""
+
+    @abstractmethod
+    def shape(self, frames: Mapping[str, pd.DataFrame]) -> R:
+        """The result, from each statement's rows."""
+
+    async def run(self, session: AsyncSession) -> R:
+        self.validate()
+        key = (self.kind, self.key(), await data_version(session))
+        cached = self.cache.get(key)
+        if cached is not None:
+            return cached  # type: ignore[return-value]
+        await self.check(session)
+        frames = {
+            name: await fetch_frame(session, statement) for name, statement in self.build().items()
+        }
+        result = self.shape(frames)
+        self.cache.put(key, result)
+        return result
