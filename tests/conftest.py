@@ -21,6 +21,8 @@ from saaslens.data.engine import create_engine, create_session_factory
 from saaslens.data.migrate import upgrade
 from saaslens.data.models import Base
 
+pytest_plugins = ["tests.api"]
+
 POSTGRES_URL = os.environ.get("SAASLENS_TEST_POSTGRES_URL")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 

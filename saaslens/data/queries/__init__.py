@@ -1,7 +1,7 @@
-"""Statement builders that aggregate in SQL, and the value objects they take.
+"""Statements that read the store; aggregation happens here, in SQL.
 
-Every statement groups by the integer `day` and `month` buckets, so the
-same SQL runs on SQLite and PostgreSQL and returns frames that grow with
-periods (and, for a drill-down, with one page of customers), never with
-events or subscription changes.
+Every aggregating statement groups by the integer `day` and `month` buckets,
+so the same SQL runs on SQLite and PostgreSQL and returns frames that grow
+with periods (and, for a drill-down, with one page of customers), never
+with events or subscription changes.
 """

@@ -1,0 +1,3 @@
+from saaslens.cli import main
+
+main()

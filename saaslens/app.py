@@ -1,0 +1,88 @@
+"""The FastAPI application: GraphQL, health and readiness."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
+from strawberry.fastapi import GraphQLRouter
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from saaslens.config import Settings, get_settings
+from saaslens.data.engine import create_engine, create_session_factory
+from saaslens.data.migrate import current_revision, head_revision
+from saaslens.logs import request_id
+from saaslens.schema import schema
+from saaslens.schema.context import Context
+
+logger = logging.getLogger(__name__)
+
+READINESS_TIMEOUT = 3.0
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    engine = create_engine(settings.database_url)
+    sessions = create_session_factory(engine)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        logger.info("serving %s", engine.url.render_as_string(hide_password=True))
+        yield
+        await engine.dispose()
+
+    async def context(request: Request, response: Response) -> Context:
+        return Context(settings=settings, sessions=sessions, request_id=request_id.get())
+
+    app = FastAPI(title="saaslens", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = sessions
+    graphql = GraphQLRouter[Context, None](
+        schema,
+        context_getter=context,
+        graphql_ide="graphiql" if settings.graphiql_enabled else None,
+        subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
+    )
+    app.include_router(graphql, prefix="/graphql")
+
+    @app.middleware("http")
+    async def tag_request(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        incoming = request.headers.get("x-request-id", "")
+        tag = incoming[:64] if incoming.isalnum() else secrets.token_hex(8)
+        token = request_id.set(tag)
+        try:
+            response = await call_next(request)
+        finally:
+            request_id.reset(token)
+        response.headers["x-request-id"] = tag
+        return response
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        """The process is up."""
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    async def readyz() -> JSONResponse:
+        """The database answers and its schema is at the newest migration."""
+        try:
+            revision = await asyncio.wait_for(current_revision(engine), READINESS_TIMEOUT)
+        except (SQLAlchemyError, OSError, TimeoutError) as error:
+            logger.warning("not ready: %s", error)
+            return JSONResponse({"status": "unavailable", "reason": "database"}, 503)
+        if revision != head_revision():
+            return JSONResponse(
+                {"status": "unavailable", "reason": f"migrations at {revision}, not head"}, 503
+            )
+        return JSONResponse({"status": "ok"})
+
+    return app

@@ -1,0 +1,60 @@
+"""Errors as the client sees them: a stable code, and nothing internal.
+
+A UserFacingError keeps its message and gains `extensions.code`. Anything
+else is logged with the request id and replaced by a masked INTERNAL error
+naming that id, so an operator can find the trace.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from saaslens.errors import ErrorCode, UserFacingError
+from saaslens.logs import request_id
+
+logger = logging.getLogger(__name__)
+
+
+def shape_error(error: GraphQLError) -> GraphQLError:
+    original = error.original_error
+    if original is None:
+        # Syntax and validation errors describe the document the client sent.
+        code = (error.extensions or {}).get("code", ErrorCode.BAD_USER_INPUT.value)
+        return _with_extensions(error, error.message, {"code": code})
+    if isinstance(original, GraphQLError) and original.original_error is None:
+        return shape_error(original)
+    if isinstance(original, UserFacingError):
+        return _with_extensions(
+            error, original.message, {"code": original.code.value, **original.details}
+        )
+    logger.error("unexpected error in %s", error.path, exc_info=original)
+    message = f"Internal error; quote request id {request_id.get()} to an operator"
+    return _with_extensions(
+        error, message, {"code": ErrorCode.INTERNAL.value, "requestId": request_id.get()}
+    )
+
+
+def _with_extensions(
+    error: GraphQLError, message: str, extensions: dict[str, object]
+) -> GraphQLError:
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=None,
+        extensions={**(error.extensions or {}), **extensions},
+    )
+
+
+class ErrorShaping(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is not None and result.errors:
+            result.errors = [shape_error(error) for error in result.errors]

@@ -1,0 +1,156 @@
+"""Types for the ingested records: customers, subscriptions, payments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+from strawberry.scalars import JSON
+
+from saaslens.data import models
+from saaslens.schema.types.scalars import Long
+
+
+@strawberry.type(description="An amount in minor units (cents) of a currency.")
+class Money:
+    amount: Long
+    currency: str
+
+
+@strawberry.enum
+class SubscriptionStatus(Enum):
+    TRIALING = "trialing"
+    ACTIVE = "active"
+    PAST_DUE = "past_due"
+    CANCELED = "canceled"
+
+
+@strawberry.enum
+class PaymentKind(Enum):
+    CHARGE = "charge"
+    REFUND = "refund"
+
+
+@strawberry.type
+class SubscriptionChange:
+    id: strawberry.ID
+    subscription_id: strawberry.ID
+    plan: str
+    quantity: int
+    status: SubscriptionStatus
+    mrr: Money = strawberry.field(description="In the base currency.")
+    original_mrr: Money
+    effective_at: datetime
+
+
+@strawberry.type
+class Subscription:
+    id: strawberry.ID
+    customer_id: strawberry.ID
+    plan: str
+    quantity: int
+    status: SubscriptionStatus
+    mrr: Money = strawberry.field(description="In the base currency.")
+    original_mrr: Money
+    started_at: datetime
+    updated_at: datetime
+    change_count: int
+
+
+@strawberry.type
+class Payment:
+    id: strawberry.ID
+    kind: PaymentKind
+    amount: Money = strawberry.field(description="In the base currency.")
+    original_amount: Money
+    occurred_at: datetime
+
+
+@strawberry.type
+class Customer:
+    id: strawberry.ID
+    name: str
+    email: str | None
+    country: str | None
+    segment: str | None
+    attributes: JSON
+    created_at: datetime
+
+
+@strawberry.type(description="A customer with their subscription history and payments.")
+class CustomerDetail(Customer):
+    subscription_history: list[SubscriptionChange]
+    payments: list[Payment]
+
+
+@strawberry.input
+class CustomerFilterInput:
+    country: str | None = None
+    segment: str | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    search: str | None = strawberry.field(
+        default=None, description="Part of the name or email, any case."
+    )
+
+
+@strawberry.input
+class SubscriptionFilterInput:
+    customer_id: strawberry.ID | None = None
+    plan: str | None = None
+    status: SubscriptionStatus | None = None
+
+
+def money(amount: int, currency: str) -> Money:
+    return Money(amount=Long(amount), currency=currency)
+
+
+def customer_from_row(row: models.Customer) -> Customer:
+    return Customer(
+        id=strawberry.ID(row.id),
+        name=row.name,
+        email=row.email,
+        country=row.country,
+        segment=row.segment,
+        attributes=JSON(row.attributes),
+        created_at=row.created_at,
+    )
+
+
+def subscription_from_row(row: models.Subscription, base_currency: str) -> Subscription:
+    return Subscription(
+        id=strawberry.ID(row.id),
+        customer_id=strawberry.ID(row.customer_id),
+        plan=row.plan,
+        quantity=row.quantity,
+        status=SubscriptionStatus(row.status),
+        mrr=money(row.mrr, base_currency),
+        original_mrr=money(row.original_mrr, row.currency),
+        started_at=row.started_at,
+        updated_at=row.updated_at,
+        change_count=row.change_count,
+    )
+
+
+def change_from_row(row: models.SubscriptionChange, base_currency: str) -> SubscriptionChange:
+    return SubscriptionChange(
+        id=strawberry.ID(row.id),
+        subscription_id=strawberry.ID(row.subscription_id),
+        plan=row.plan,
+        quantity=row.quantity,
+        status=SubscriptionStatus(row.status),
+        mrr=money(row.mrr, base_currency),
+        original_mrr=money(row.original_mrr, row.currency),
+        effective_at=row.effective_at,
+    )
+
+
+def payment_from_row(row: models.Payment, base_currency: str) -> Payment:
+    return Payment(
+        id=strawberry.ID(row.id),
+        kind=PaymentKind(row.kind),
+        amount=money(row.amount, base_currency),
+        original_amount=money(row.original_amount, row.currency),
+        occurred_at=row.occurred_at,
+    )
