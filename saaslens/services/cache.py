@@ -2,6 +2,8 @@
 
 Keys include the store's data version, so an ingestion makes every older
 entry unreachable; they age out of the LRU order instead of being purged.
+Each engine has its own cache: the version counts from zero in every store,
+so two stores sharing one cache could hand each other their results.
 """
 
 from __future__ import annotations
@@ -9,6 +11,11 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Hashable
 from threading import Lock
+from weakref import WeakKeyDictionary
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+_lock = Lock()
 
 
 class ResultCache:
@@ -44,4 +51,10 @@ class ResultCache:
             self.hits = self.misses = 0
 
 
-results = ResultCache()
+_caches: WeakKeyDictionary[AsyncEngine, ResultCache] = WeakKeyDictionary()
+
+
+def cache_for(engine: AsyncEngine) -> ResultCache:
+    """The cache of results read from `engine`'s store; it lives as long as the engine."""
+    with _lock:
+        return _caches.setdefault(engine, ResultCache())

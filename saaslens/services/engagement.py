@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from saaslens.analytics.engagement import (
@@ -22,10 +20,9 @@ from saaslens.data.queries.engagement import (
     active_user_spans,
     known_event_names,
 )
-from saaslens.data.queries.frames import fetch_frame
+from saaslens.data.queries.frames import Statement, fetch_frame
 from saaslens.data.queries.periods import Granularity, PeriodGrid
 from saaslens.errors import InvalidInput
-from saaslens.services.cache import ResultCache, results
 from saaslens.services.runner import Runner, Scope, group_value
 
 MAX_EVENT_NAMES = 50
@@ -82,8 +79,7 @@ async def check_event_names(session: AsyncSession, names: tuple[str, ...]) -> No
 class EngagementRunner(Runner[Engagement]):
     kind = "engagement"
 
-    def __init__(self, question: EngagementQuestion, cache: ResultCache = results) -> None:
-        super().__init__(cache)
+    def __init__(self, question: EngagementQuestion) -> None:
         self.question = question
         self.grid = question.scope.range.grid(question.scope.granularity)
 
@@ -93,7 +89,7 @@ class EngagementRunner(Runner[Engagement]):
     async def check(self, session: AsyncSession) -> None:
         await check_event_names(session, self.question.events)
 
-    def build(self) -> Mapping[str, Select[Any]]:
+    def build(self) -> Mapping[str, Statement]:
         scope, names = self.question.scope, self.question.events
         days = PeriodGrid(Granularity.DAY, self.grid.first_day, self.grid.last_day)
         return {
@@ -123,8 +119,7 @@ class StickinessRunner(Runner[Stickiness]):
 
     kind = "stickiness"
 
-    def __init__(self, question: EngagementQuestion, cache: ResultCache = results) -> None:
-        super().__init__(cache)
+    def __init__(self, question: EngagementQuestion) -> None:
         self.question = question
         self.grid = question.scope.range.grid(question.scope.granularity)
 
@@ -134,7 +129,7 @@ class StickinessRunner(Runner[Stickiness]):
     async def check(self, session: AsyncSession) -> None:
         await check_event_names(session, self.question.events)
 
-    def build(self) -> Mapping[str, Select[Any]]:
+    def build(self) -> Mapping[str, Statement]:
         scope = self.question.scope
         statement = active_day_distribution(
             self.grid, scope.segment, scope.breakdown, self.question.events

@@ -5,18 +5,17 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 
 from saaslens.analytics.movements import PeriodMovements, movement_periods
 from saaslens.data.buckets import day_number
+from saaslens.data.queries.frames import Statement
 from saaslens.data.queries.mrr import Movement, movement_customers, movement_totals
 from saaslens.data.queries.periods import PeriodGrid
 from saaslens.data.queries.segments import NO_VALUE
 from saaslens.errors import InvalidInput
-from saaslens.services.cache import ResultCache, results
 from saaslens.services.runner import Runner, Scope, group_value
 
 
@@ -45,15 +44,14 @@ def split_groups(totals: pd.DataFrame, first: int, last: int) -> list[MovementSe
 class MovementsRunner(Runner[Movements]):
     kind = "movements"
 
-    def __init__(self, scope: Scope, cache: ResultCache = results) -> None:
-        super().__init__(cache)
+    def __init__(self, scope: Scope) -> None:
         self.scope = scope
         self.grid = scope.range.grid(scope.granularity)
 
     def key(self) -> Hashable:
         return self.scope
 
-    def build(self) -> Mapping[str, Select[Any]]:
+    def build(self) -> Mapping[str, Statement]:
         return {"totals": movement_totals(self.grid, self.scope.segment, self.scope.breakdown)}
 
     def shape(self, frames: Mapping[str, pd.DataFrame]) -> Movements:
@@ -92,8 +90,7 @@ class MovementQuestion:
 class MovementCustomersRunner(Runner[CustomerMovementPage]):
     kind = "movement_customers"
 
-    def __init__(self, question: MovementQuestion, cache: ResultCache = results) -> None:
-        super().__init__(cache)
+    def __init__(self, question: MovementQuestion) -> None:
         self.question = question
         granularity = question.scope.granularity
         key = granularity.key_of_day(day_number(question.period))
@@ -109,7 +106,7 @@ class MovementCustomersRunner(Runner[CustomerMovementPage]):
         if self.question.group is not None and scope.breakdown is None:
             raise InvalidInput("a breakdown value needs a breakdown")
 
-    def build(self) -> Mapping[str, Select[Any]]:
+    def build(self) -> Mapping[str, Statement]:
         scope = self.question.scope
         value = None
         if scope.breakdown is not None:

@@ -5,17 +5,16 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import ClassVar, Generic, TypeVar
 
 import pandas as pd
-from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from saaslens.data.queries.frames import fetch_frame
+from saaslens.data.queries.frames import Statement, fetch_frame
 from saaslens.data.queries.periods import DateRange, Granularity
 from saaslens.data.queries.segments import NO_VALUE, Breakdown, Segment
 from saaslens.data.state import data_version
-from saaslens.services.cache import ResultCache, results
+from saaslens.services.cache import cache_for
 
 R = TypeVar("R")
 
@@ -40,9 +39,6 @@ class Runner(ABC, Generic[R]):
 
     kind: ClassVar[str]
 
-    def __init__(self, cache: ResultCache = results) -> None:
-        self.cache = cache
-
     @abstractmethod
     def key(self) -> Hashable:
         """Everything the result depends on besides the data."""
@@ -54,7 +50,7 @@ class Runner(ABC, Generic[R]):
         """Refuse arguments that only the store can judge; raise InvalidInput."""
 
     @abstractmethod
-    def build(self) -> Mapping[str, Select[Any]]:
+    def build(self) -> Mapping[str, Statement]:
         """The statements to run, by name."""
 
     @abstractmethod
@@ -63,8 +59,9 @@ class Runner(ABC, Generic[R]):
 
     async def run(self, session: AsyncSession) -> R:
         self.validate()
+        cache = cache_for(session.bind)  # type: ignore[arg-type]
         key = (self.kind, self.key(), await data_version(session))
-        cached = self.cache.get(key)
+        cached = cache.get(key)
         if cached is not None:
             return cached  # type: ignore[return-value]
         await self.check(session)
@@ -72,5 +69,5 @@ class Runner(ABC, Generic[R]):
             name: await fetch_frame(session, statement) for name, statement in self.build().items()
         }
         result = self.shape(frames)
-        self.cache.put(key, result)
+        cache.put(key, result)
         return result

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select
 
 from saaslens.analytics.movements import PeriodMovements
 from saaslens.analytics.rates import Rate, proportion
@@ -19,11 +18,11 @@ from saaslens.analytics.saas_metrics import (
     daily_customer_churn,
     saas_periods,
 )
+from saaslens.data.queries.frames import Statement
 from saaslens.data.queries.mrr import movement_totals
 from saaslens.data.queries.periods import Granularity, PeriodGrid
 from saaslens.data.queries.revenue import payment_totals, trial_conversions
 from saaslens.data.queries.segments import Dimension
-from saaslens.services.cache import ResultCache, results
 from saaslens.services.movements import split_groups
 from saaslens.services.runner import Runner, Scope, group_value
 
@@ -73,8 +72,7 @@ class SaasMetricsRunner(Runner[SaasMetrics]):
 
     kind = "saas_metrics"
 
-    def __init__(self, question: SaasQuestion, cache: ResultCache = results) -> None:
-        super().__init__(cache)
+    def __init__(self, question: SaasQuestion) -> None:
         self.question = question
         scope = question.scope
         self.grid = scope.range.grid(scope.granularity)
@@ -89,7 +87,7 @@ class SaasMetricsRunner(Runner[SaasMetrics]):
     def key(self) -> Hashable:
         return self.question
 
-    def build(self) -> Mapping[str, Select[Any]]:
+    def build(self) -> Mapping[str, Statement]:
         segment, breakdown = self.question.scope.segment, self.question.scope.breakdown
         statements = {
             "movements": movement_totals(self.history, segment, breakdown),

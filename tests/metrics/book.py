@@ -84,7 +84,10 @@ class Book:
 
     def event(self, customer: str, user: str, at: datetime, name: str = "open") -> None:
         record = EventRecord(
-            id=f"e{len(self.events)}", customer_id=customer, user_id=user, name=name,
+            id=f"e{len(self.events)}",
+            customer_id=customer,
+            user_id=user,
+            name=name,
             occurred_at=at,
         )
         row = self._row(record, record.occurred_at)

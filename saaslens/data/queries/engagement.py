@@ -11,12 +11,9 @@ the rows returned grow with days, never with users or events.
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import (
     ColumnElement,
     FromClause,
-    Select,
     case,
     distinct,
     func,
@@ -25,6 +22,7 @@ from sqlalchemy import (
 )
 
 from saaslens.data.models import Event, Subscription
+from saaslens.data.queries.frames import Statement
 from saaslens.data.queries.periods import PeriodGrid, constant
 from saaslens.data.queries.segments import Breakdown, Dimension, Segment, customers, no_group
 
@@ -70,7 +68,7 @@ def active_user_spans(
     segment: Segment,
     breakdown: Breakdown | None,
     names: tuple[str, ...],
-) -> Select[Any]:
+) -> Statement:
     """Per group and day: users active (`window` 1), and spans ending per window.
 
     Rows with `window` 1 count the users active on `day`; rows with window w
@@ -114,7 +112,7 @@ def active_day_distribution(
     segment: Segment,
     breakdown: Breakdown | None,
     names: tuple[str, ...],
-) -> Select[Any]:
+) -> Statement:
     """Per period and group: how many users were active on exactly n days of it."""
     source, conditions, group = _events(segment, breakdown, names)
     period = grid.granularity.sql_key_of_day(events.c.day)
@@ -142,7 +140,7 @@ def active_accounts(
     segment: Segment,
     breakdown: Breakdown | None,
     names: tuple[str, ...],
-) -> Select[Any]:
+) -> Statement:
     """Per period and group: distinct customers with at least one event."""
     source, conditions, group = _events(segment, breakdown, names)
     period = grid.granularity.sql_key_of_day(events.c.day)
@@ -158,5 +156,5 @@ def active_accounts(
     )
 
 
-def known_event_names(names: tuple[str, ...]) -> Select[Any]:
+def known_event_names(names: tuple[str, ...]) -> Statement:
     return select(events.c.name).where(events.c.name.in_(names)).distinct()

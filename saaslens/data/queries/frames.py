@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeAlias
 
 import pandas as pd
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+Statement: TypeAlias = Select[*tuple[Any, ...]]
 
-async def fetch_frame(session: AsyncSession, statement: Select[Any]) -> pd.DataFrame:
+
+async def fetch_frame(session: AsyncSession, statement: Statement) -> pd.DataFrame:
     result = await session.execute(statement)
     return pd.DataFrame(result.all(), columns=list(result.keys()))

@@ -35,7 +35,6 @@ from sqlalchemy import (
     CTE,
     ColumnElement,
     FromClause,
-    Select,
     and_,
     case,
     func,
@@ -45,6 +44,7 @@ from sqlalchemy import (
 )
 
 from saaslens.data.models import SubscriptionChange
+from saaslens.data.queries.frames import Statement
 from saaslens.data.queries.periods import Granularity, PeriodGrid, constant
 from saaslens.data.queries.segments import (
     Breakdown,
@@ -67,7 +67,7 @@ class Movement(StrEnum):
 
 
 def _effective_mrr(segment: Segment) -> ColumnElement[int]:
-    paying = changes.c.status.in_(PAYING)
+    paying: ColumnElement[bool] = changes.c.status.in_(PAYING)
     if segment.plan is not None:
         paying = and_(paying, changes.c.plan == segment.plan)
     return case((paying, changes.c.mrr), else_=0)
@@ -95,7 +95,7 @@ def _period_end_states(
     end_day: int,
     segment: Segment,
     breakdown: Breakdown | None,
-) -> Select[tuple[object, ...]]:
+) -> Statement:
     """Each subscription's state after its last change within each period it changed in."""
     rank = func.row_number().over(
         partition_by=(changes.c.subscription_id, period),
@@ -122,14 +122,17 @@ def _customer_deltas(grid: PeriodGrid, segment: Segment, breakdown: Breakdown | 
     """Per customer, group and period: the net change of MRR, where it is not zero."""
     key = grid.granularity.sql_key(changes.c.day, changes.c.month)
     states = _period_end_states(key, grid.last_day, segment, breakdown).subquery("states")
-    by_subscription = {"partition_by": states.c.subscription_id, "order_by": states.c.period}
     lagged = select(
         states.c.customer_id,
         states.c.period,
         states.c.grp,
         states.c.mrr,
-        func.lag(states.c.mrr).over(**by_subscription).label("previous_mrr"),
-        func.lag(states.c.grp).over(**by_subscription).label("previous_grp"),
+        func.lag(states.c.mrr)
+        .over(partition_by=states.c.subscription_id, order_by=states.c.period)
+        .label("previous_mrr"),
+        func.lag(states.c.grp)
+        .over(partition_by=states.c.subscription_id, order_by=states.c.period)
+        .label("previous_grp"),
     ).cte("lagged")
     if breakdown is not None and breakdown.dimension is Dimension.PLAN:
         # A subscription that changes plan leaves one group and enters another.
@@ -225,9 +228,7 @@ def customer_movements(grid: PeriodGrid, segment: Segment, breakdown: Breakdown 
     )
 
 
-def movement_totals(
-    grid: PeriodGrid, segment: Segment, breakdown: Breakdown | None
-) -> Select[tuple[object, ...]]:
+def movement_totals(grid: PeriodGrid, segment: Segment, breakdown: Breakdown | None) -> Statement:
     """Customers and MRR per period, group and movement inside the grid.
 
     Everything before the grid is summed into period `grid.first - 1`, so a

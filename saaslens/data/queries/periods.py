@@ -84,7 +84,7 @@ def constant(value: int) -> ColumnElement[int]:
 
 
 def _divisor(month: _Month, value: int) -> _Month:
-    return value if isinstance(month, int) else constant(value)  # type: ignore[return-value]
+    return value if isinstance(month, int) else constant(value)
 
 
 def sql_month_of_day(day: ColumnElement[int]) -> ColumnElement[int]:

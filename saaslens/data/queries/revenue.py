@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, Select, and_, case, func, select
+from sqlalchemy import ColumnElement, FromClause, and_, case, func, select
 
 from saaslens.data.models import Payment
+from saaslens.data.queries.frames import Statement
 from saaslens.data.queries.mrr import PAYING, changes
 from saaslens.data.queries.periods import PeriodGrid
 from saaslens.data.queries.segments import Breakdown, Dimension, Segment, customers, no_group
@@ -24,7 +25,7 @@ def _with_customers(table: Any, segment: Segment, breakdown: Breakdown | None) -
 
 def trial_conversions(
     grid: PeriodGrid, segment: Segment, breakdown: Breakdown | None
-) -> Select[Any]:
+) -> Statement:
     """Subscriptions whose trial started in each period, and how many of them paid.
 
     A trial starts with a subscription's first trialing change (on the filtered
@@ -68,7 +69,7 @@ def trial_conversions(
     )
 
 
-def payment_totals(grid: PeriodGrid, segment: Segment, breakdown: Breakdown | None) -> Select[Any]:
+def payment_totals(grid: PeriodGrid, segment: Segment, breakdown: Breakdown | None) -> Statement:
     """Charges and refunds per period, in minor units of the base currency."""
     period = grid.granularity.sql_key(payments.c.day, payments.c.month)
     group = no_group() if breakdown is None else breakdown.customer_column()

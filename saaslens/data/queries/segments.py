@@ -107,7 +107,9 @@ class _AttributeText(FunctionElement[str]):
 
 @compiles(_AttributeText, "sqlite")
 def _sqlite_attribute(element: _AttributeText, compiler: SQLCompiler, **kw: Any) -> str:
-    document, _, path = (compiler.process(argument, **kw) for argument in element.clauses)
+    document_column, _, path_value = element.clauses.clauses
+    document = compiler.process(document_column, **kw)
+    path = compiler.process(path_value, **kw)
     return (
         f"CASE json_type({document}, {path}) WHEN 'true' THEN 'true' "
         f"WHEN 'false' THEN 'false' ELSE CAST(json_extract({document}, {path}) AS TEXT) END"
@@ -116,8 +118,9 @@ def _sqlite_attribute(element: _AttributeText, compiler: SQLCompiler, **kw: Any)
 
 @compiles(_AttributeText, "postgresql")
 def _postgres_attribute(element: _AttributeText, compiler: SQLCompiler, **kw: Any) -> str:
-    document, key, _ = (compiler.process(argument, **kw) for argument in element.clauses)
-    return f"({document} ->> {key})"
+    # Only the arguments this dialect uses are compiled, so no bind goes untyped.
+    document, key, _ = element.clauses.clauses
+    return f"({compiler.process(document, **kw)} ->> {compiler.process(key, **kw)})"
 
 
 def attribute_text(key: str) -> ColumnElement[str]:
