@@ -11,7 +11,8 @@ Definitions (all money in minor units of the base currency):
   from customers who paid nothing at the start, so neither counts.
 - NRR = 1 - net MRR churn; GRR = 1 - gross MRR churn.
 - Quick ratio = (new + expansion + reactivation) / (contraction + churned).
-- LTV = ARPA / the mean customer churn rate of the 6 preceding periods.
+- LTV = ARPA / the mean customer churn rate of the 6 preceding periods
+  (those that began with paying customers).
 """
 
 from __future__ import annotations
@@ -157,16 +158,18 @@ def _period(row: PeriodMovements, churn: dict[int, Rate]) -> SaasPeriod:
 
 
 def lifetime_value(period: int, row: PeriodMovements, churn: dict[int, Rate]) -> Amount:
-    """ARPA over the mean customer churn rate of the 6 periods before `period`."""
+    """ARPA over the mean customer churn rate of the 6 periods before `period`.
+
+    Periods that began without paying customers have no churn rate and are
+    left out of the mean rather than counted as zero.
+    """
     if row.paying == 0:
         return Amount(None, "no paying customers at the period's end")
     trailing = [churn.get(period - back) for back in range(1, LTV_PERIODS + 1)]
     known = [rate.value for rate in trailing if rate is not None and rate.value is not None]
-    if len(known) < LTV_PERIODS:
-        return Amount(
-            None, f"customer churn is unknown in some of the {LTV_PERIODS} periods before"
-        )
-    mean = sum(known) / LTV_PERIODS
+    if not known:
+        return Amount(None, f"no paying customers in the {LTV_PERIODS} periods before")
+    mean = sum(known) / len(known)
     if mean == 0:
         return Amount(None, f"no customer churned in the {LTV_PERIODS} periods before")
     return Amount(row.mrr / row.paying / mean)

@@ -24,7 +24,14 @@ from sqlalchemy import (
 from saaslens.data.models import Event, Subscription
 from saaslens.data.queries.frames import Statement
 from saaslens.data.queries.periods import PeriodGrid, constant
-from saaslens.data.queries.segments import Breakdown, Dimension, Segment, customers, no_group
+from saaslens.data.queries.segments import (
+    NO_GROUP,
+    Breakdown,
+    Dimension,
+    Segment,
+    customers,
+    grouping,
+)
 
 events = Event.__table__
 subscriptions = Subscription.__table__
@@ -43,7 +50,7 @@ def _events(
     """
     source: FromClause = events
     conditions: list[ColumnElement[bool]] = []
-    group: ColumnElement[str] = no_group()
+    group: ColumnElement[str] = NO_GROUP
     if names:
         conditions.append(events.c.name.in_(names))
     if segment.filters_customers or (
@@ -124,7 +131,7 @@ def active_day_distribution(
         )
         .select_from(source)
         .where(events.c.day.between(grid.first_day, grid.last_day), *conditions)
-        .group_by(period, group, events.c.user_id)
+        .group_by(period, *grouping(group), events.c.user_id)
         .subquery("per_user")
     )
     return select(
@@ -152,7 +159,7 @@ def active_accounts(
         )
         .select_from(source)
         .where(events.c.day.between(grid.first_day, grid.last_day), *conditions)
-        .group_by(period, group)
+        .group_by(period, *grouping(group))
     )
 
 

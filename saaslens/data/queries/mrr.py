@@ -47,11 +47,11 @@ from saaslens.data.models import SubscriptionChange
 from saaslens.data.queries.frames import Statement
 from saaslens.data.queries.periods import Granularity, PeriodGrid, constant
 from saaslens.data.queries.segments import (
+    NO_GROUP,
     Breakdown,
     Dimension,
     Segment,
     customers,
-    no_group,
 )
 
 changes = SubscriptionChange.__table__
@@ -75,7 +75,7 @@ def _effective_mrr(segment: Segment) -> ColumnElement[int]:
 
 def _group(breakdown: Breakdown | None) -> ColumnElement[str]:
     if breakdown is None:
-        return no_group()
+        return NO_GROUP
     if breakdown.dimension is Dimension.PLAN:
         return changes.c.plan
     return breakdown.customer_column()

@@ -10,7 +10,14 @@ from saaslens.data.models import Payment
 from saaslens.data.queries.frames import Statement
 from saaslens.data.queries.mrr import PAYING, changes
 from saaslens.data.queries.periods import PeriodGrid
-from saaslens.data.queries.segments import Breakdown, Dimension, Segment, customers, no_group
+from saaslens.data.queries.segments import (
+    NO_GROUP,
+    Breakdown,
+    Dimension,
+    Segment,
+    customers,
+    grouping,
+)
 
 payments = Payment.__table__
 
@@ -37,7 +44,7 @@ def trial_conversions(
         trialing = and_(trialing, changes.c.plan == segment.plan)
     paid = and_(changes.c.status.in_(PAYING), changes.c.mrr > 0)
     if breakdown is None:
-        group: ColumnElement[str] = no_group()
+        group: ColumnElement[str] = NO_GROUP
     elif breakdown.dimension is Dimension.PLAN:
         group = func.min(case((trialing, changes.c.plan)))
     else:
@@ -72,7 +79,7 @@ def trial_conversions(
 def payment_totals(grid: PeriodGrid, segment: Segment, breakdown: Breakdown | None) -> Statement:
     """Charges and refunds per period, in minor units of the base currency."""
     period = grid.granularity.sql_key(payments.c.day, payments.c.month)
-    group = no_group() if breakdown is None else breakdown.customer_column()
+    group = NO_GROUP if breakdown is None else breakdown.customer_column()
     charge = payments.c.kind == "charge"
     return (
         select(
@@ -86,5 +93,5 @@ def payment_totals(grid: PeriodGrid, segment: Segment, breakdown: Breakdown | No
             payments.c.day.between(grid.first_day, grid.last_day),
             *segment.customer_conditions(),
         )
-        .group_by(period, group)
+        .group_by(period, *grouping(group))
     )

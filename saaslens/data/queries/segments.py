@@ -86,9 +86,13 @@ class Breakdown:
         return func.coalesce(column, NO_VALUE)
 
 
-def no_group() -> ColumnElement[str]:
-    """The group column of a query without a breakdown: one constant group."""
-    return literal_column("''", String)
+NO_GROUP: ColumnElement[str] = literal_column("''", String)
+"""The group column of a query without a breakdown: one constant group."""
+
+
+def grouping(group: ColumnElement[str]) -> list[ColumnElement[str]]:
+    """GROUP BY terms for a group column; PostgreSQL refuses to group by a constant."""
+    return [] if group is NO_GROUP else [group]
 
 
 def check_attribute_key(key: str) -> None:
