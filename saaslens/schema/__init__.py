@@ -7,10 +7,11 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from saaslens.schema.errors import ErrorShaping
+from saaslens.schema.metrics import MetricsQuery
 from saaslens.schema.records import RecordsQuery
 from saaslens.schema.types.scalars import SCALARS
 
-QUERIES: tuple[type, ...] = (RecordsQuery,)
+QUERIES: tuple[type, ...] = (RecordsQuery, MetricsQuery)
 MUTATIONS: tuple[type, ...] = ()
 SUBSCRIPTIONS: tuple[type, ...] = ()
 

@@ -70,9 +70,19 @@ class CustomerMovement:
 
 @dataclass(frozen=True)
 class CustomerMovementPage:
+    """Up to `first` customers in id order, and one more when another page follows."""
+
     total: int
-    customers: list[CustomerMovement]
-    has_next: bool
+    rows: list[CustomerMovement]
+    first: int
+
+    @property
+    def customers(self) -> list[CustomerMovement]:
+        return self.rows[: self.first]
+
+    @property
+    def has_next(self) -> bool:
+        return len(self.rows) > self.first
 
 
 @dataclass(frozen=True)
@@ -125,8 +135,5 @@ class MovementCustomersRunner(Runner[CustomerMovementPage]):
             CustomerMovement(str(row[0]), str(row[1]), int(row[2]), int(row[3]), int(row[4]))
             for row in page.itertuples(index=False)
         ]
-        return CustomerMovementPage(
-            total=int(frames["total"]["total"].iloc[0]),
-            customers=customers[: self.question.first],
-            has_next=len(customers) > self.question.first,
-        )
+        total = int(frames["total"]["total"].iloc[0])
+        return CustomerMovementPage(total, customers, self.question.first)
