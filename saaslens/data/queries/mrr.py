@@ -33,12 +33,15 @@ from enum import StrEnum
 
 from sqlalchemy import (
     CTE,
+    BigInteger,
     ColumnElement,
     FromClause,
     and_,
     case,
+    cast,
     func,
     literal,
+    null,
     select,
     union_all,
 )
@@ -186,18 +189,35 @@ def customer_movements(grid: PeriodGrid, segment: Segment, breakdown: Breakdown 
     """Every customer-period where MRR moved, up to the grid's end, with its movement."""
     deltas = _customer_deltas(grid, segment, breakdown)
     first_paid = _first_paid(grid.granularity, grid.last_day, segment, breakdown)
-    mrr = func.sum(deltas.c.delta).over(
-        partition_by=(deltas.c.customer_id, deltas.c.grp),
-        order_by=deltas.c.period,
-        rows=(None, 0),
+    # The first paying period rides along as an extra row per customer and a
+    # window spreads it over their steps: SQLite would join it row by row.
+    no_integer = cast(null(), BigInteger)
+    stream = union_all(
+        select(deltas, no_integer.label("first_paid")),
+        select(
+            first_paid.c.customer_id, first_paid.c.grp, no_integer, no_integer, first_paid.c.period
+        ),
+    ).subquery("stream")
+    customer = (stream.c.customer_id, stream.c.grp)
+    mrr = func.sum(stream.c.delta).over(
+        partition_by=customer, order_by=stream.c.period, rows=(None, 0)
     )
-    steps = select(deltas, mrr.label("mrr")).subquery("steps")
+    steps = (
+        select(
+            stream.c.customer_id,
+            stream.c.grp,
+            stream.c.period,
+            stream.c.delta,
+            mrr.label("mrr"),
+            func.max(stream.c.first_paid).over(partition_by=customer).label("first_paid"),
+        )
+    ).subquery("steps")
     previous = steps.c.mrr - steps.c.delta
     movement = case(
         (
             previous == 0,
             case(
-                (first_paid.c.period == steps.c.period, literal(Movement.NEW_BUSINESS.value)),
+                (steps.c.first_paid == steps.c.period, literal(Movement.NEW_BUSINESS.value)),
                 else_=literal(Movement.REACTIVATION.value),
             ),
         ),
@@ -215,15 +235,7 @@ def customer_movements(grid: PeriodGrid, segment: Segment, breakdown: Breakdown 
             steps.c.delta,
             movement.label("movement"),
         )
-        .select_from(
-            steps.outerjoin(
-                first_paid,
-                and_(
-                    first_paid.c.customer_id == steps.c.customer_id,
-                    first_paid.c.grp == steps.c.grp,
-                ),
-            )
-        )
+        .where(steps.c.period.is_not(None))
         .cte("movements")
     )
 
