@@ -42,6 +42,7 @@ from sqlalchemy import (
     func,
     literal,
     null,
+    or_,
     select,
     union_all,
 )
@@ -99,12 +100,18 @@ def _period_end_states(
     segment: Segment,
     breakdown: Breakdown | None,
 ) -> Statement:
-    """Each subscription's state after its last change within each period it changed in."""
-    rank = func.row_number().over(
-        partition_by=(changes.c.subscription_id, period),
-        order_by=(changes.c.effective_at.desc(), changes.c.id.desc()),
+    """Each subscription's state after its last change within each period it changed in.
+
+    A change is the last of its period when the subscription's next change
+    falls in a later period. One window ordered like the index on
+    (subscription_id, effective_at) finds it, where ranking within each
+    period would sort every change again.
+    """
+    next_period = func.lead(period).over(
+        partition_by=changes.c.subscription_id,
+        order_by=(changes.c.effective_at, changes.c.id),
     )
-    ranked = (
+    ordered = (
         select(
             changes.c.subscription_id,
             changes.c.customer_id,
@@ -112,13 +119,14 @@ def _period_end_states(
             changes.c.month,
             _effective_mrr(segment).label("mrr"),
             _group(breakdown).label("grp"),
-            rank.label("rank"),
+            next_period.label("next_period"),
         )
         .select_from(_source(segment, breakdown))
         .where(changes.c.day <= end_day, *segment.customer_conditions())
-        .subquery("ranked")
+        .subquery("ordered")
     )
-    return select(ranked).where(ranked.c.rank == 1)
+    last = or_(ordered.c.next_period.is_(None), ordered.c.next_period != ordered.c.period)
+    return select(ordered).where(last)
 
 
 def _customer_deltas(grid: PeriodGrid, segment: Segment, breakdown: Breakdown | None) -> CTE:
