@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from saaslens.analytics.movements import PeriodMovements
+from saaslens.analytics.movements import PeriodMovements, movement_periods
 from saaslens.analytics.rates import Rate, proportion
 from saaslens.analytics.saas_metrics import (
     LTV_PERIODS,
@@ -26,6 +26,7 @@ from saaslens.data.queries.segments import Dimension
 from saaslens.services.movements import split_groups
 from saaslens.services.runner import Runner, Scope, group_value
 
+NO_MOVEMENTS = pd.DataFrame(columns=["period", "grp", "movement", "customers", "amount"])
 TRIAL_TO_PAID = "trials started in the period that later paid / trials started in the period"
 
 
@@ -147,11 +148,7 @@ class SaasMetricsRunner(Runner[SaasMetrics]):
 
 def _quiet(grid: PeriodGrid) -> list[PeriodMovements]:
     """The periods of a group that has no MRR at all (only trials or payments)."""
-    return split_groups(
-        pd.DataFrame(columns=["period", "grp", "movement", "customers", "amount"]),
-        grid.first,
-        grid.last,
-    )[0].periods
+    return movement_periods(NO_MOVEMENTS, grid.first, grid.last)
 
 
 def _by_group(frame: pd.DataFrame) -> dict[str | None, pd.DataFrame]:

@@ -17,7 +17,7 @@ from saaslens.services.runner import Scope
 from saaslens.services.saas import SaasMetrics, SaasMetricsRunner, SaasQuestion
 from saaslens.services.series import MetricName, metric_series
 from tests.metrics.oracle import Oracle, wilson
-from tests.metrics.scenario import generated, hand_made
+from tests.metrics.scenario import at, generated, hand_made
 
 Sessions = async_sessionmaker[AsyncSession]
 YEAR = DateRange(date(2024, 1, 1), date(2024, 12, 31))
@@ -198,3 +198,22 @@ async def test_metric_series_names_the_formula_and_refuses_revenue_by_plan(
     assert [point.start for point in mrr.points][:2] == [date(2024, 1, 1), date(2024, 2, 1)]
     assert str(churn.formula).startswith("sum over the period's days")
     assert [point.value for point in expansion.points] == [0, 0, 5000, 0, 0, 0]
+
+
+async def test_a_segment_with_only_a_trial_still_gets_its_series(sessions: Sessions) -> None:
+    book = hand_made()
+    book.customer("t", at(2024, 1, 1), segment="startup")
+    book.change("t1", "t", at(2024, 2, 3), "trialing", 0)
+    await book.write(sessions)
+    scope = Scope(
+        DateRange(date(2024, 1, 1), date(2024, 3, 31)),
+        Granularity.MONTH,
+        breakdown=Breakdown(Dimension.SEGMENT),
+    )
+
+    result = await saas(sessions, scope)
+
+    (startup,) = [series for series in result.series if series.group == "startup"]
+    assert [report.metrics.mrr for report in startup.periods] == [0, 0, 0]
+    trials = [report.trial_to_paid for report in startup.periods]
+    assert [(rate.numerator, rate.denominator) for rate in trials] == [(0, 0), (0, 1), (0, 0)]
