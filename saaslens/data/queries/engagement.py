@@ -83,17 +83,20 @@ def active_user_spans(
     """
     source, conditions, group = _events(segment, breakdown, names)
     first_day = grid.first_day - LOOKBACK
+    # A constant group in DISTINCT and PARTITION BY doubles SQLite's work.
+    keys = [group.label("grp") for _ in grouping(group)]
     user_days = (
-        select(group.label("grp"), events.c.user_id, events.c.day)
+        select(*keys, events.c.user_id, events.c.day)
         .select_from(source)
         .where(events.c.day.between(first_day, grid.last_day), *conditions)
         .distinct()
         .subquery("user_days")
     )
+    grp = user_days.c.grp if keys else NO_GROUP
     next_day = func.lead(user_days.c.day).over(
-        partition_by=(user_days.c.grp, user_days.c.user_id), order_by=user_days.c.day
+        partition_by=(*grouping(grp), user_days.c.user_id), order_by=user_days.c.day
     )
-    spans = select(user_days.c.grp, user_days.c.day, next_day.label("next_day")).cte("spans")
+    spans = select(grp.label("grp"), user_days.c.day, next_day.label("next_day")).cte("spans")
     parts = [
         select(spans.c.grp, constant(1).label("window"), spans.c.day)
         .add_columns(func.count().label("users"))
