@@ -185,16 +185,26 @@ SELECT month AS period, sum(CASE WHEN kind = 'charge' THEN amount ELSE -amount E
 FROM payments WHERE day BETWEEN {first_day} AND {last_day} GROUP BY ALL
 """
 
+# The span counting of saaslens/data/queries/engagement.py, written for DuckDB;
+# a range join of days to user-days gives the same numbers 20-70 times slower.
 DUCKDB_ACTIVE_USERS = """
 WITH user_days AS (
   SELECT DISTINCT user_id, day FROM events WHERE day BETWEEN {first_day} - 29 AND {last_day}
-), grid AS (SELECT range AS day FROM range({first_day}, {last_day} + 1))
-SELECT g.day,
-       count(DISTINCT u.user_id) FILTER (u.day = g.day) AS dau,
-       count(DISTINCT u.user_id) FILTER (u.day > g.day - 7) AS wau,
-       count(DISTINCT u.user_id) AS mau
-FROM grid g JOIN user_days u ON u.day BETWEEN g.day - 29 AND g.day
-GROUP BY g.day ORDER BY g.day
+), spans AS (
+  SELECT day, lead(day) OVER (PARTITION BY user_id ORDER BY day) AS next_day FROM user_days
+), changes AS (
+  SELECT day, 1 AS starts, 0 AS ends7, 0 AS ends30 FROM spans
+  UNION ALL SELECT least(coalesce(next_day, day + 7), day + 7), 0, 1, 0 FROM spans
+  UNION ALL SELECT least(coalesce(next_day, day + 30), day + 30), 0, 0, 1 FROM spans
+), daily AS (
+  SELECT day, sum(starts) AS starts, sum(ends7) AS ends7, sum(ends30) AS ends30
+  FROM changes GROUP BY day
+)
+SELECT grid.day, coalesce(starts, 0) AS dau,
+       sum(coalesce(starts, 0) - coalesce(ends7, 0)) OVER (ORDER BY grid.day) AS wau,
+       sum(coalesce(starts, 0) - coalesce(ends30, 0)) OVER (ORDER BY grid.day) AS mau
+FROM range({first_day} - 29, {last_day} + 1) AS grid(day) LEFT JOIN daily USING (day)
+QUALIFY grid.day >= {first_day} ORDER BY grid.day
 """
 
 
