@@ -29,7 +29,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -95,6 +95,9 @@ def build_store(customers: int) -> Path:
     print(f"generating the demo store for {customers} customers (once) ...", flush=True)
     run("db", "upgrade", env=env)
     run("demo", "--customers", str(customers), "--end", END.isoformat(), env=env)
+    # Fold the write-ahead log into the file, so renaming it leaves nothing behind.
+    with closing(sqlite3.connect(partial)) as connection:
+        connection.execute("PRAGMA journal_mode=DELETE")
     partial.rename(path)
     return path
 
@@ -324,7 +327,7 @@ def main() -> None:
 
     store = build_store(options.customers)
     duck_file = build_duckdb(store)
-    with sqlite3.connect(store) as connection:
+    with closing(sqlite3.connect(store)) as connection:
         events = connection.execute("SELECT count(*) FROM events").fetchone()[0]
     print(f"store: {store} ({options.customers} customers, {events} events)")
 
