@@ -3,7 +3,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STORE := var/saaslens.db
 
-.PHONY: install run test lint format bench clean
+include make/sandbox.mk
+
+.PHONY: install run test lint format clean
 
 install: $(VENV)/.installed
 

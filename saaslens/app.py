@@ -11,22 +11,24 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
-from strawberry.fastapi import GraphQLRouter
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+from saaslens.auth.clock import Clock, system_clock
 from saaslens.config import Settings, get_settings
 from saaslens.data.engine import create_engine, create_session_factory
 from saaslens.data.migrate import current_revision, head_revision
 from saaslens.logs import request_id
 from saaslens.schema import schema
-from saaslens.schema.context import Context
+from saaslens.schema.context import context_getter
+from saaslens.schema.router import GraphQLEndpoint
 
 logger = logging.getLogger(__name__)
 
 READINESS_TIMEOUT = 3.0
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, clock: Clock = system_clock) -> FastAPI:
+    """The application; `clock` is the time sessions and tokens are judged by."""
     settings = settings or get_settings()
     engine = create_engine(settings.database_url)
     sessions = create_session_factory(engine)
@@ -37,16 +39,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         await engine.dispose()
 
-    async def context(request: Request, response: Response) -> Context:
-        return Context(settings=settings, sessions=sessions, request_id=request_id.get())
-
     app = FastAPI(title="saaslens", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = sessions
-    graphql = GraphQLRouter[Context, None](
+    graphql = GraphQLEndpoint(
         schema,
-        context_getter=context,
+        context_getter=context_getter(settings, sessions, clock),
+        allowed_origins=settings.allowed_origins,
         graphql_ide="graphiql" if settings.graphiql_enabled else None,
         subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
     )

@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
+import sys
 from pathlib import Path
 
 import typer
 import uvicorn
 
+from saaslens.auth.clock import system_clock
+from saaslens.auth.roles import Role
+from saaslens.auth.users import EmailTaken, create_user
 from saaslens.config import SettingsError, get_settings
+from saaslens.data.engine import create_engine, create_session_factory
 from saaslens.data.migrate import upgrade
+from saaslens.data.models import User
+from saaslens.errors import InvalidInput
 from saaslens.logs import configure_logging
 
 app = typer.Typer(help="A GraphQL analytics API for a SaaS business's own data.")
 db = typer.Typer(help="The store: migrations.")
 schema_commands = typer.Typer(help="The GraphQL schema as SDL.")
+users_commands = typer.Typer(help="People who sign in.")
 app.add_typer(db, name="db")
 app.add_typer(schema_commands, name="schema")
+app.add_typer(users_commands, name="users")
 
 SCHEMA_FILE = Path("docs/schema.graphql")
 
@@ -66,6 +76,46 @@ def schema_export(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(schema.as_str() + "\n")
     typer.echo(f"Wrote {path}")
+
+
+async def _add_user(
+    database_url: str, email: str, password: str, role: Role, user_id: str | None
+) -> User:
+    engine = create_engine(database_url)
+    try:
+        async with create_session_factory(engine)() as session:
+            user = await create_user(session, email, password, role, system_clock(), user_id)
+            await session.commit()
+            return user
+    finally:
+        await engine.dispose()
+
+
+@users_commands.command("create")
+def users_create(
+    email: str = typer.Option(..., help="Their sign-in email; unique in any letter case."),
+    role: Role = typer.Option(..., help="What they may do; each role includes those before it."),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the password from standard input, for scripts."
+    ),
+    user_id: str | None = typer.Option(
+        None, "--id", help="The same person's user id in a Lucia application sharing the store."
+    ),
+) -> None:
+    """Add a user; the password is asked for twice unless given on standard input."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = asyncio.run(_add_user(get_settings().database_url, email, password, role, user_id))
+    except InvalidInput as error:
+        typer.secho(error.message, fg="red", err=True)
+        raise typer.Exit(1) from None
+    except EmailTaken:
+        typer.secho(f"A user with the email {email} exists already", fg="red", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"Created {user.email} as {user.role}, id {user.id}")
 
 
 def main() -> None:

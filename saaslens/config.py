@@ -44,9 +44,25 @@ def _check_database_url(url: str) -> str:
     return url
 
 
+def _check_identifier(name: str) -> str:
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,62}", name):
+        raise ValueError(f"expected a SQL table or column name such as user_id, not {name!r}")
+    return name
+
+
+def _check_origin(origin: str) -> str:
+    if not re.fullmatch(r"https?://[^/\s]+", origin):
+        raise ValueError(
+            f"expected an origin such as https://app.example.com (no path), not {origin!r}"
+        )
+    return origin
+
+
 TimeZoneName = Annotated[str, AfterValidator(_check_time_zone)]
 CurrencyCode = Annotated[str, AfterValidator(_check_currency)]
 DatabaseURL = Annotated[str, AfterValidator(_check_database_url)]
+Identifier = Annotated[str, AfterValidator(_check_identifier)]
+Origin = Annotated[str, AfterValidator(_check_origin)]
 
 
 class Settings(BaseSettings):
@@ -66,10 +82,41 @@ class Settings(BaseSettings):
     max_page_size: int = Field(default=100, ge=1, le=10_000)
     log_json: bool = False
     log_level: str = "INFO"
+    # The interpreter the subprocess executor runs scripts with; the sandbox
+    # users must be able to execute it, so not one under /root.
+    sandbox_python: str = "/usr/bin/python3"
+    sandbox_image: str = "saaslens-sandbox:latest"
+    # A Docker engine URL such as unix:///var/run/docker.sock; None means
+    # DOCKER_HOST or the local socket.
+    docker_host: str | None = None
+
+    # Browsers send Origin with every POST; cookie-authenticated state changes
+    # from origins other than these and the API's own are refused (CSRF).
+    allowed_origins: tuple[Origin, ...] = ()
+    session_cookie: str = "session"
+    api_token_days: int = Field(default=90, ge=1, le=3650)
+    throttle_window_seconds: int = Field(default=900, ge=1)
+    throttle_account_failures: int = Field(default=5, ge=1)
+    throttle_address_failures: int = Field(default=50, ge=1)
+
+    # Lucia v3 compatibility: sessions live in a Lucia application's tables.
+    lucia_compat: bool = False
+    lucia_cookie: str = "auth_session"
+    lucia_user_table: Identifier = "user"
+    lucia_user_id_column: Identifier = "id"
+    lucia_session_table: Identifier = "session"
+    lucia_session_id_column: Identifier = "id"
+    lucia_session_user_id_column: Identifier = "user_id"
+    lucia_session_expires_column: Identifier = "expires_at"
 
     @property
     def development(self) -> bool:
         return self.profile is Profile.DEVELOPMENT
+
+    @property
+    def cookie_name(self) -> str:
+        """The cookie that carries the session token in the active session scheme."""
+        return self.lucia_cookie if self.lucia_compat else self.session_cookie
 
     @property
     def graphiql_enabled(self) -> bool:

@@ -32,6 +32,8 @@ def test_env_file_is_read(tmp_path: Path) -> None:
         ("SAASLENS_DATABASE_URL", "mysql://x", "postgresql+asyncpg://"),
         ("SAASLENS_PORT", "eighty", "integer"),
         ("SAASLENS_PROFILE", "staging", "development"),
+        ("SAASLENS_LUCIA_SESSION_TABLE", "session; drop table users", "SQL table or column"),
+        ("SAASLENS_ALLOWED_ORIGINS", '["https://app.example/login"]', "no path"),
     ],
 )
 def test_a_malformed_setting_names_the_variable_and_what_it_expects(
@@ -60,3 +62,11 @@ def test_the_command_stops_on_a_bad_setting() -> None:
     assert finished.returncode == 2
     assert "SAASLENS_REPORTING_TIME_ZONE" in finished.stderr
     assert not Path("var").exists()
+
+
+def test_allowed_origins_are_a_json_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(
+        "SAASLENS_ALLOWED_ORIGINS", '["https://app.example", "http://localhost:5173"]'
+    )
+
+    assert load_settings().allowed_origins == ("https://app.example", "http://localhost:5173")

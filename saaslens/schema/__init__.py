@@ -2,28 +2,30 @@
 
 from __future__ import annotations
 
-import strawberry
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
-from saaslens.schema.errors import ErrorShaping
+from saaslens.schema.accounts import AccountsMutation, AccountsQuery
+from saaslens.schema.errors import ErrorShaping, Schema
 from saaslens.schema.metrics import MetricsQuery
 from saaslens.schema.records import RecordsQuery
+from saaslens.schema.store import StoreSubscription
 from saaslens.schema.types.scalars import SCALARS
 
-QUERIES: tuple[type, ...] = (RecordsQuery, MetricsQuery)
-MUTATIONS: tuple[type, ...] = ()
-SUBSCRIPTIONS: tuple[type, ...] = ()
+QUERIES: tuple[type, ...] = (RecordsQuery, AccountsQuery, MetricsQuery)
+MUTATIONS: tuple[type, ...] = (AccountsMutation,)
+SUBSCRIPTIONS: tuple[type, ...] = (StoreSubscription,)
 
 
 def _root(name: str, types: tuple[type, ...]) -> type | None:
     return merge_types(name, types) if types else None
 
 
-schema = strawberry.Schema(
+schema = Schema(
     query=merge_types("Query", QUERIES),
     mutation=_root("Mutation", MUTATIONS),
-    subscription=_root("Subscription", SUBSCRIPTIONS),
+    # "Subscription" already names a customer's SaaS subscription.
+    subscription=_root("RootSubscription", SUBSCRIPTIONS),
     extensions=[ErrorShaping],
     config=StrawberryConfig(scalar_map=SCALARS),
 )

@@ -1,15 +1,35 @@
-"""The typed GraphQL context, so no resolver reaches into an untyped dict."""
+"""The typed GraphQL context, so no resolver reaches into an untyped dict.
+
+The context also knows who is asking: the viewer is resolved once per HTTP
+request, and again for each operation on a socket, so a subscription
+started after signing out is refused.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import strawberry
+from fastapi import HTTPException, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.requests import HTTPConnection
+from starlette.websockets import WebSocket
 from strawberry.fastapi import BaseContext
 
+from saaslens.auth.clock import Clock, system_clock
+from saaslens.auth.sessions import IssuedSession
+from saaslens.auth.viewers import Viewer, authenticate
 from saaslens.config import Settings
+from saaslens.logs import request_id
+from saaslens.schema.credentials import (
+    Credential,
+    OriginRefused,
+    check_origin,
+    clear_session_cookie,
+    request_credential,
+    set_session_cookie,
+)
 
 
 class Context(BaseContext):
@@ -18,11 +38,15 @@ class Context(BaseContext):
         settings: Settings,
         sessions: async_sessionmaker[AsyncSession],
         request_id: str,
+        clock: Clock = system_clock,
     ) -> None:
         super().__init__()
         self.settings = settings
         self.sessions = sessions
         self.request_id = request_id
+        self.clock = clock
+        self.credential: Credential | None = None
+        self.viewer: Viewer | None = None
 
     @asynccontextmanager
     async def db(self) -> AsyncIterator[AsyncSession]:
@@ -30,5 +54,87 @@ class Context(BaseContext):
         async with self.sessions() as session:
             yield session
 
+    @property
+    def client_address(self) -> str | None:
+        client = self.request.client if self.request is not None else None
+        return client.host if client is not None else None
+
+    async def authenticate(self, credential: Credential | None) -> Viewer | None:
+        """Resolve and remember the viewer behind `credential`."""
+        self.credential = credential
+        self.viewer = None
+        if credential is not None:
+            async with self.db() as session:
+                self.viewer = await authenticate(
+                    session, self.settings, credential.token, self.clock()
+                )
+                await session.commit()
+        return self.viewer
+
+    async def current_viewer(self) -> Viewer | None:
+        """The viewer; re-checked on a socket, whose session may end while it is open."""
+        if isinstance(self.request, WebSocket):
+            return await self.authenticate(self.credential)
+        return self.viewer
+
+    def start_session(self, issued: IssuedSession) -> None:
+        """Hand a new session to the browser as the cookie."""
+        if self.response is not None:
+            set_session_cookie(
+                self.response, self.settings, issued.token, issued.expires_at, self.clock()
+            )
+
+    def end_session(self) -> None:
+        if self.response is not None:
+            clear_session_cookie(self.response, self.settings)
+
 
 Info = strawberry.Info[Context, None]
+
+ContextGetter = Callable[[HTTPConnection, Response], Awaitable[Context]]
+
+
+def context_getter(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], clock: Clock
+) -> ContextGetter:
+    """The FastAPI dependency that builds each request's context."""
+
+    async def context(connection: HTTPConnection, response: Response) -> Context:
+        context = Context(settings, sessions, request_id.get(), clock)
+        credential = request_credential(connection, settings)
+        _check_origin(connection, settings, credential)
+        viewer = await context.authenticate(credential)
+        if credential is not None and credential.by_cookie:
+            _refresh_cookie(context, response, viewer)
+        return context
+
+    return context
+
+
+def _check_origin(
+    connection: HTTPConnection, settings: Settings, credential: Credential | None
+) -> None:
+    # Sockets are checked by the router against the same allowed origins.
+    if connection.scope["type"] != "http" or connection.scope.get("method") != "POST":
+        return
+    by_cookie = credential is not None and credential.by_cookie
+    try:
+        check_origin(connection, settings, by_cookie)
+    except OriginRefused as refusal:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, str(refusal)) from None
+
+
+def _refresh_cookie(context: Context, response: Response, viewer: Viewer | None) -> None:
+    if viewer is None:
+        # A Lucia application's cookie may stand for a user saaslens does not
+        # know; clearing it would sign them out of that application too.
+        if not context.settings.lucia_compat:
+            clear_session_cookie(response, context.settings)
+    elif viewer.session is not None and viewer.session.renewed and context.credential:
+        set_session_cookie(
+            response,
+            context.settings,
+            context.credential.token,
+            viewer.session.expires_at,
+            context.clock(),
+        )

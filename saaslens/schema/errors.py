@@ -10,8 +10,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
+import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext, ExecutionResult, StreamExecutionResult
 
 from saaslens.errors import ErrorCode, UserFacingError
 from saaslens.logs import request_id
@@ -52,9 +54,31 @@ def _with_extensions(
     )
 
 
+class Schema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Log errors as Strawberry does, except user-facing ones.
+
+        A refused credential or a bad argument is an answer to the client,
+        not a fault; logging each with its traceback would bury the faults.
+        """
+        faults = [
+            error for error in errors if not isinstance(error.original_error, UserFacingError)
+        ]
+        super().process_errors(faults, execution_context)
+
+
 class ErrorShaping(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         yield
         result = self.execution_context.result
         if result is not None and result.errors:
             result.errors = [shape_error(error) for error in result.errors]
+
+    def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:
+        # A subscription sends each result before on_operation resumes, so
+        # its errors are shaped here, one result at a time.
+        if isinstance(result, ExecutionResult) and result.errors:
+            result.errors = [shape_error(error) for error in result.errors]
+        yield

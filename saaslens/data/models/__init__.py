@@ -1,6 +1,6 @@
 """Every table of the store; importing this module registers them all."""
 
-from saaslens.data.models.accounts import ApiToken, Session, User
+from saaslens.data.models.accounts import ApiToken, Session, SignInFailure, User
 from saaslens.data.models.automation import (
     Alert,
     AlertRule,
@@ -40,6 +40,7 @@ __all__ = [
     "Script",
     "ScriptVersion",
     "Session",
+    "SignInFailure",
     "StoreState",
     "Subscription",
     "SubscriptionChange",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from saaslens.data.models.base import Base
+from saaslens.data.models.base import AutoId, Base
 
 
 class User(Base):
@@ -44,3 +44,18 @@ class ApiToken(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+
+
+class SignInFailure(Base):
+    """One failed sign-in, counted to throttle guessing across every API process.
+
+    `subject` is the hex SHA-256 of "account:<email>" or "address:<ip>", so
+    mistyped and guessed emails are not kept in clear.
+    """
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (Index(None, "subject", "failed_at"), Index(None, "failed_at"))
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True)
+    subject: Mapped[str] = mapped_column(String(64))
+    failed_at: Mapped[datetime]

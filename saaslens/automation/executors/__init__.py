@@ -1,0 +1,1 @@
+"""Sandboxes that run one script each: a subprocess, or a Docker container."""
