@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tests.api import Api
+from saaslens.auth.roles import Role
+from tests.api import Api, add_person
 from tests.metrics.scenario import hand_made
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -167,3 +168,16 @@ async def test_unknown_event_names_and_backward_ranges_are_bad_user_input(
     assert unknown["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert "'nope'" in unknown["errors"][0]["message"]
     assert backwards["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_a_viewer_reads_metrics_and_a_stranger_is_refused(
+    anonymous: Api, sessions: Sessions
+) -> None:
+    await hand_made().write(sessions)
+    viewer = await add_person(anonymous.settings, "viewer@example.com", Role.VIEWER)
+
+    seen = await anonymous.as_bearer(viewer.token).post_graphql(MOVEMENTS, {"range": HALF})
+    refused = await anonymous.post_graphql(MOVEMENTS, {"range": HALF})
+
+    assert seen["data"]["mrrMovements"]["series"][0]["periods"][0]["mrr"]["amount"] == 30000
+    assert refused["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
