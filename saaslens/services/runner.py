@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar, Generic, TypeVar
 
 import pandas as pd
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from saaslens.data.queries.frames import Statement, fetch_frame
 from saaslens.data.queries.periods import DateRange, Granularity
@@ -59,15 +60,24 @@ class Runner(ABC, Generic[R]):
 
     async def run(self, session: AsyncSession) -> R:
         self.validate()
-        cache = cache_for(session.bind)  # type: ignore[arg-type]
+        engine: AsyncEngine = session.bind  # type: ignore[assignment]
+        cache = cache_for(engine)
         key = (self.kind, self.key(), await data_version(session))
         cached = cache.get(key)
         if cached is not None:
             return cached  # type: ignore[return-value]
         await self.check(session)
-        frames = {
-            name: await fetch_frame(session, statement) for name, statement in self.build().items()
-        }
-        result = self.shape(frames)
+        statements = self.build()
+        # Independent statements run on their own connections at once; both
+        # stores work on them in parallel, outside the event loop's thread.
+        fetched = await asyncio.gather(
+            *(_fetch(engine, statement) for statement in statements.values())
+        )
+        result = self.shape(dict(zip(statements, fetched, strict=True)))
         cache.put(key, result)
         return result
+
+
+async def _fetch(engine: AsyncEngine, statement: Statement) -> pd.DataFrame:
+    async with engine.connect() as connection:
+        return await fetch_frame(connection, statement)

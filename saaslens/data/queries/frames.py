@@ -6,11 +6,13 @@ from typing import Any, TypeAlias
 
 import pandas as pd
 from sqlalchemy import Select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 Statement: TypeAlias = Select[*tuple[Any, ...]]
 
 
-async def fetch_frame(session: AsyncSession, statement: Statement) -> pd.DataFrame:
-    result = await session.execute(statement)
+async def fetch_frame(
+    executor: AsyncSession | AsyncConnection, statement: Statement
+) -> pd.DataFrame:
+    result = await executor.execute(statement)
     return pd.DataFrame(result.all(), columns=list(result.keys()))
