@@ -21,7 +21,9 @@ that both sides found the same MRR and active users.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
+import secrets
 import socket
 import sqlite3
 import statistics
@@ -38,7 +40,14 @@ import duckdb
 import httpx
 import pandas as pd
 
+from saaslens.auth.clock import system_clock
+from saaslens.auth.roles import Role
+from saaslens.auth.users import create_user
+from saaslens.auth.viewers import session_scheme
+from saaslens.config import load_settings
 from saaslens.data.buckets import day_number, month_number
+from saaslens.data.engine import create_engine, create_session_factory
+from saaslens.data.migrate import upgrade
 
 END = date(2026, 1, 1)
 MONTHS = ("2024-01-01", "2025-12-31")
@@ -242,6 +251,20 @@ def duckdb_dashboard(path: Path) -> dict[str, Callable[[], pd.DataFrame]]:
     }
 
 
+async def viewer_token(url: str) -> str:
+    """A session token of a new viewer, the least role that reads every metric."""
+    settings = load_settings(database_url=url)
+    engine = create_engine(settings.database_url)
+    async with create_session_factory(engine)() as db:
+        now = system_clock()
+        email = f"bench-{secrets.token_hex(4)}@example.com"
+        viewer = await create_user(db, email, secrets.token_hex(16), Role.VIEWER, now)
+        session = await session_scheme(settings).create(db, viewer.id, now)
+        await db.commit()
+    await engine.dispose()
+    return session.token
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -249,7 +272,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def api_process(store: Path) -> Iterator[tuple[httpx.Client, int]]:
+def api_process(store: Path, token: str) -> Iterator[tuple[httpx.Client, int]]:
     port = free_port()
     env = {
         **os.environ,
@@ -258,7 +281,11 @@ def api_process(store: Path) -> Iterator[tuple[httpx.Client, int]]:
     }
     command = [sys.executable, "-m", "uvicorn", "saaslens.app:create_app", "--factory"]
     server = subprocess.Popen([*command, "--port", str(port), "--log-level", "warning"], env=env)
-    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=600)
+    client = httpx.Client(
+        base_url=f"http://127.0.0.1:{port}",
+        headers={"authorization": f"Bearer {token}"},
+        timeout=600,
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -326,6 +353,9 @@ def main() -> None:
     options = parser.parse_args()
 
     store = build_store(options.customers)
+    url = f"sqlite+aiosqlite:///{store.resolve()}"
+    upgrade(url)
+    token = asyncio.run(viewer_token(url))
     duck_file = build_duckdb(store)
     with closing(sqlite3.connect(store)) as connection:
         events = connection.execute("SELECT count(*) FROM events").fetchone()[0]
@@ -341,7 +371,7 @@ def main() -> None:
         for name, call in queries.items():
             seconds, frames[name] = timed(call)
             duck[name].append(seconds)
-        with api_process(store) as (client, pid):
+        with api_process(store, token) as (client, pid):
             answers = {}
             for name, (document, bounds) in DASHBOARD.items():
                 seconds, answers[name] = post(client, document, bounds)
