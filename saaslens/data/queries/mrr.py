@@ -35,7 +35,6 @@ from sqlalchemy import (
     CTE,
     BigInteger,
     ColumnElement,
-    FromClause,
     and_,
     case,
     cast,
@@ -56,6 +55,7 @@ from saaslens.data.queries.segments import (
     Dimension,
     Segment,
     customers,
+    with_customers,
 )
 
 changes = SubscriptionChange.__table__
@@ -85,15 +85,6 @@ def _group(breakdown: Breakdown | None) -> ColumnElement[str]:
     return breakdown.customer_column()
 
 
-def _source(segment: Segment, breakdown: Breakdown | None) -> FromClause:
-    joins_customers = segment.filters_customers or (
-        breakdown is not None and breakdown.dimension is not Dimension.PLAN
-    )
-    if not joins_customers:
-        return changes
-    return changes.join(customers, customers.c.id == changes.c.customer_id)
-
-
 def _period_end_states(
     period: ColumnElement[int],
     end_day: int,
@@ -121,7 +112,7 @@ def _period_end_states(
             _group(breakdown).label("grp"),
             next_period.label("next_period"),
         )
-        .select_from(_source(segment, breakdown))
+        .select_from(with_customers(changes, segment, breakdown))
         .where(changes.c.day <= end_day, *segment.customer_conditions())
         .subquery("ordered")
     )

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import ColumnElement, FromClause, and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 
 from saaslens.data.models import Payment
 from saaslens.data.queries.frames import Statement
@@ -15,19 +13,11 @@ from saaslens.data.queries.segments import (
     Breakdown,
     Dimension,
     Segment,
-    customers,
     grouping,
+    with_customers,
 )
 
 payments = Payment.__table__
-
-
-def _with_customers(table: Any, segment: Segment, breakdown: Breakdown | None) -> FromClause:
-    if segment.filters_customers or (
-        breakdown is not None and breakdown.dimension is not Dimension.PLAN
-    ):
-        return table.join(customers, customers.c.id == table.c.customer_id)  # type: ignore[no-any-return]
-    return table  # type: ignore[no-any-return]
 
 
 def trial_conversions(
@@ -57,7 +47,7 @@ def trial_conversions(
             func.min(case((paid, changes.c.effective_at))).label("paid_at"),
             group.label("grp"),
         )
-        .select_from(_with_customers(changes, segment, breakdown))
+        .select_from(with_customers(changes, segment, breakdown))
         .where(changes.c.day <= grid.last_day, *segment.customer_conditions())
         .group_by(changes.c.subscription_id)
         .subquery("trials")
@@ -88,7 +78,7 @@ def payment_totals(grid: PeriodGrid, segment: Segment, breakdown: Breakdown | No
             func.sum(case((charge, payments.c.amount), else_=0)).label("charges"),
             func.sum(case((charge, 0), else_=payments.c.amount)).label("refunds"),
         )
-        .select_from(_with_customers(payments, segment, breakdown))
+        .select_from(with_customers(payments, segment, breakdown))
         .where(
             payments.c.day.between(grid.first_day, grid.last_day),
             *segment.customer_conditions(),

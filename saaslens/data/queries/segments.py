@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, func, literal, literal_column, true
+from sqlalchemy import ColumnElement, FromClause, String, func, literal, literal_column, true
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
@@ -84,6 +84,18 @@ class Breakdown:
         else:
             raise ValueError("plan is not a customer column")
         return func.coalesce(column, NO_VALUE)
+
+
+def with_customers(
+    records: FromClause, segment: Segment, breakdown: Breakdown | None
+) -> FromClause:
+    """`records` joined to their customers when the segment or breakdown reads them."""
+    reads_customers = segment.filters_customers or (
+        breakdown is not None and breakdown.dimension is not Dimension.PLAN
+    )
+    if not reads_customers:
+        return records
+    return records.join(customers, customers.c.id == records.c.customer_id)
 
 
 NO_GROUP: ColumnElement[str] = literal_column("''", String)
