@@ -20,7 +20,7 @@ from saaslens.services.engagement import (
 from saaslens.services.runner import Scope
 from tests.metrics.book import Book
 from tests.metrics.oracle import Oracle, periods_of, wilson
-from tests.metrics.scenario import at, generated
+from tests.metrics.scenario import at, generated, hand_made
 
 Sessions = async_sessionmaker[AsyncSession]
 SPRING = DateRange(date(2024, 2, 20), date(2024, 4, 10))
@@ -126,3 +126,28 @@ async def test_event_names_limit_the_count_and_unknown_names_are_refused(
     assert japan.series[0].periods[0].users.dau == 2
     assert japan.series[0].periods[0].active_accounts == 1
     assert [(s.group, s.periods[0].users.dau) for s in by_country.series] == [("JP", 2), ("US", 1)]
+
+
+async def test_plans_group_users_by_their_customers_live_subscriptions(
+    sessions: Sessions,
+) -> None:
+    book = hand_made()
+    # a is on pro now (its add-on was cancelled), c on basic, b has cancelled everything.
+    for customer in ("a", "b", "c"):
+        book.event(customer, f"{customer}-user", at(2024, 7, 1))
+    await book.write(sessions)
+    day = DateRange(date(2024, 7, 1), date(2024, 7, 1))
+
+    by_plan = await engagement(
+        sessions,
+        EngagementQuestion(Scope(day, Granularity.DAY, breakdown=Breakdown(Dimension.PLAN))),
+    )
+    addon = await engagement(
+        sessions, EngagementQuestion(Scope(day, Granularity.DAY, Segment(plan="addon")))
+    )
+
+    assert [(s.group, s.periods[0].users.dau) for s in by_plan.series] == [
+        ("basic", 1),
+        ("pro", 1),
+    ]
+    assert addon.series[0].periods[0].users.dau == 0

@@ -45,10 +45,15 @@ def _events(
     """The event source, its conditions and the group column for a segment.
 
     A plan is a property of subscriptions, so a plan filter or breakdown goes
-    through each customer's current subscriptions: a customer with two plans
-    counts under both.
+    through each customer's live (not cancelled) subscriptions as they stand
+    now: a customer on two plans counts under both, one on none under neither.
     """
     source: FromClause = events
+    live = (
+        select(subscriptions.c.customer_id, subscriptions.c.plan)
+        .where(subscriptions.c.status != "canceled")
+        .subquery("live")
+    )
     conditions: list[ColumnElement[bool]] = []
     group: ColumnElement[str] = NO_GROUP
     if names:
@@ -59,10 +64,10 @@ def _events(
         source = source.join(customers, customers.c.id == events.c.customer_id)
         conditions.extend(segment.customer_conditions())
     if segment.plan is not None:
-        on_plan = select(subscriptions.c.customer_id).where(subscriptions.c.plan == segment.plan)
+        on_plan = select(live.c.customer_id).where(live.c.plan == segment.plan)
         conditions.append(events.c.customer_id.in_(on_plan))
     if breakdown is not None and breakdown.dimension is Dimension.PLAN:
-        plans = select(subscriptions.c.customer_id, subscriptions.c.plan).distinct().subquery()
+        plans = select(live.c.customer_id, live.c.plan).distinct().subquery()
         source = source.join(plans, plans.c.customer_id == events.c.customer_id)
         group = plans.c.plan
     elif breakdown is not None:
