@@ -16,8 +16,15 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
+DEMO_EMAIL := demo@example.com
+DEMO_PASSWORD := saaslens-demo
+
+# A fresh development store: demo data and an admin to sign in with.
 $(STORE): | install
 	$(BIN)/saaslens db upgrade
+	$(BIN)/saaslens demo --customers 2000 --seed 1
+	printf '%s' '$(DEMO_PASSWORD)' | $(BIN)/saaslens users create \
+		--email $(DEMO_EMAIL) --role admin --password-stdin
 
 run: install $(STORE)
 	$(BIN)/saaslens db upgrade

@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from saaslens.auth.clock import Clock, system_clock
+from saaslens.automation.engine import Engine
 from saaslens.config import Settings, get_settings
 from saaslens.data.engine import create_engine, create_session_factory
 from saaslens.data.migrate import current_revision, head_revision
@@ -32,20 +33,26 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     settings = settings or get_settings()
     engine = create_engine(settings.database_url)
     sessions = create_session_factory(engine)
+    automation = Engine.for_settings(settings, sessions)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         logger.info("serving %s", engine.url.render_as_string(hide_password=True))
-        yield
-        await engine.dispose()
+        await automation.start()
+        try:
+            yield
+        finally:
+            await automation.stop()
+            await engine.dispose()
 
     app = FastAPI(title="saaslens", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = sessions
+    app.state.automation = automation
     graphql = GraphQLEndpoint(
         schema,
-        context_getter=context_getter(settings, sessions, clock),
+        context_getter=context_getter(settings, sessions, clock, automation),
         allowed_origins=settings.allowed_origins,
         graphql_ide="graphiql" if settings.graphiql_enabled else None,
         subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],

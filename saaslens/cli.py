@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from datetime import date, datetime
 from pathlib import Path
 
 import typer
@@ -13,7 +14,10 @@ from saaslens.auth.clock import system_clock
 from saaslens.auth.roles import Role
 from saaslens.auth.users import EmailTaken, create_user
 from saaslens.config import SettingsError, get_settings
+from saaslens.data.demo.events import EVENTS_PER_USER
 from saaslens.data.engine import create_engine, create_session_factory
+from saaslens.data.ingestion.files import Format, detect_format
+from saaslens.data.ingestion.records import Kind
 from saaslens.data.migrate import upgrade
 from saaslens.data.models import User
 from saaslens.errors import InvalidInput
@@ -56,6 +60,8 @@ def serve(
         port=port or settings.port,
         workers=workers,
         log_config=None,
+        # uvloop's subprocess support refuses the user and group a sandboxed run needs.
+        loop="asyncio",
     )
 
 
@@ -64,6 +70,58 @@ def db_upgrade() -> None:
     """Create the store or bring its schema to the newest migration."""
     upgrade(get_settings().database_url)
     typer.echo("The store is at the newest migration.")
+
+
+@app.command()
+def demo(
+    customers: int = typer.Option(1000, min=1, help="How many customers to simulate."),
+    seed: int = typer.Option(0, help="The same seed always gives the same records."),
+    months: int = typer.Option(30, min=1, max=120, help="Whole months of history."),
+    end: datetime | None = typer.Option(
+        None,
+        formats=["%Y-%m-%d"],
+        help="History runs up to the first day of this date's month (exclusive). "
+        "Defaults to the first day of the current month.",
+    ),
+    events_per_user: float = typer.Option(
+        EVENTS_PER_USER,
+        min=0,
+        help="Product events per user and month for a customer of average engagement; "
+        "the default gives about 100 events per customer.",
+    ),
+    batch_size: int = typer.Option(10_000, min=1, help="Rows per committed batch."),
+    force: bool = typer.Option(
+        False,
+        help="Write even when the store already holds customers. Rows already stored "
+        "identically are left alone, so re-running an interrupted demo with the same "
+        "options resumes it; a stored record that differs stops the demo.",
+    ),
+) -> None:
+    """Fill the store with a simulated SaaS business: customers, subscriptions,
+    payments, exchange rates, leads and product events.
+
+    Refuses a store that already holds customers unless --force is given; to
+    start afresh, use a new store (for SQLite, remove the file and run
+    `saaslens db upgrade`).
+    """
+    from saaslens.data.demo import Scenario
+    from saaslens.demo import run_demo
+
+    settings = get_settings()
+    try:
+        scenario = Scenario(
+            customers=customers,
+            seed=seed,
+            end=(end.date() if end else date.today()),
+            months=months,
+            events_per_user=events_per_user,
+            base_currency=settings.base_currency,
+        )
+    except ValueError as error:
+        typer.secho(str(error), fg="red", err=True)
+        raise typer.Exit(2) from None
+    if not run_demo(settings, scenario, batch_size=batch_size, force=force):
+        raise typer.Exit(1)
 
 
 @schema_commands.command("export")
@@ -76,6 +134,27 @@ def schema_export(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(schema.as_str() + "\n")
     typer.echo(f"Wrote {path}")
+
+
+@app.command("import")
+def import_records(
+    kind: Kind = typer.Argument(..., help="What the file holds."),
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="A .csv or .jsonl file."),
+    format: Format | None = typer.Option(None, help="Defaults to the file's extension."),
+    batch_size: int = typer.Option(5000, min=1, help="Rows per committed batch."),
+    check: bool = typer.Option(False, help="Check the whole file and write nothing."),
+) -> None:
+    """Import records from a file, each batch validated whole and committed on its own."""
+    from saaslens.imports import run_import
+
+    try:
+        chosen = format or detect_format(file)
+    except InvalidInput as error:
+        typer.secho(error.message, fg="red", err=True)
+        raise typer.Exit(2) from None
+    accepted = run_import(get_settings(), kind, file, chosen, batch_size, check=check)
+    if not accepted:
+        raise typer.Exit(1)
 
 
 async def _add_user(

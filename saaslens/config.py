@@ -81,6 +81,11 @@ class Settings(BaseSettings):
     max_ingest_batch: int = Field(default=5000, ge=1, le=100_000)
     max_page_size: int = Field(default=100, ge=1, le=10_000)
     log_json: bool = False
+    max_concurrent_executions: int = Field(default=4, ge=1, le=256)
+    max_output_lines: int = Field(default=10_000, ge=1, le=1_000_000)
+    execution_poll_seconds: float = Field(default=2.0, gt=0, le=300)
+    retry_backoff_seconds: float = Field(default=2.0, ge=0, le=3600)
+    max_subscriptions_per_connection: int = Field(default=10, ge=1, le=1000)
     log_level: str = "INFO"
     # The interpreter the subprocess executor runs scripts with; the sandbox
     # users must be able to execute it, so not one under /root.

@@ -9,21 +9,20 @@ statement runs unchanged on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta, tzinfo
 
 EPOCH = date(1970, 1, 1)
 
 
-def local_date(moment: datetime, zone: ZoneInfo) -> date:
+def local_date(moment: datetime, zone: tzinfo) -> date:
     return moment.astimezone(zone).date()
 
 
-def day_of(moment: datetime, zone: ZoneInfo) -> int:
+def day_of(moment: datetime, zone: tzinfo) -> int:
     return (local_date(moment, zone) - EPOCH).days
 
 
-def month_of(moment: datetime, zone: ZoneInfo) -> int:
+def month_of(moment: datetime, zone: tzinfo) -> int:
     local = local_date(moment, zone)
     return local.year * 12 + local.month - 1
 

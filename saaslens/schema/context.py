@@ -2,7 +2,9 @@
 
 The context also knows who is asking: the viewer is resolved once per HTTP
 request, and again for each operation on a socket, so a subscription
-started after signing out is refused.
+started after signing out is refused. Over a socket one context serves the
+whole connection, which is what lets it count the connection's open
+subscriptions.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from strawberry.fastapi import BaseContext
 from saaslens.auth.clock import Clock, system_clock
 from saaslens.auth.sessions import IssuedSession
 from saaslens.auth.viewers import Viewer, authenticate
+from saaslens.automation.engine import Engine
 from saaslens.config import Settings
+from saaslens.errors import RateLimited
 from saaslens.logs import request_id
 from saaslens.schema.credentials import (
     Credential,
@@ -38,13 +42,16 @@ class Context(BaseContext):
         settings: Settings,
         sessions: async_sessionmaker[AsyncSession],
         request_id: str,
+        engine: Engine,
         clock: Clock = system_clock,
     ) -> None:
         super().__init__()
         self.settings = settings
         self.sessions = sessions
         self.request_id = request_id
+        self.engine = engine
         self.clock = clock
+        self.open_subscriptions = 0
         self.credential: Credential | None = None
         self.viewer: Viewer | None = None
 
@@ -53,6 +60,20 @@ class Context(BaseContext):
         """A database session for one unit of work; closed when the block ends."""
         async with self.sessions() as session:
             yield session
+
+    @asynccontextmanager
+    async def subscription(self) -> AsyncIterator[None]:
+        """Hold one of this connection's subscription slots; refused past the cap."""
+        cap = self.settings.max_subscriptions_per_connection
+        if self.open_subscriptions >= cap:
+            raise RateLimited(
+                f"a connection may hold {cap} subscriptions; end one first", retry_after=1
+            )
+        self.open_subscriptions += 1
+        try:
+            yield
+        finally:
+            self.open_subscriptions -= 1
 
     @property
     def client_address(self) -> str | None:
@@ -95,12 +116,15 @@ ContextGetter = Callable[[HTTPConnection, Response], Awaitable[Context]]
 
 
 def context_getter(
-    settings: Settings, sessions: async_sessionmaker[AsyncSession], clock: Clock
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    engine: Engine,
 ) -> ContextGetter:
     """The FastAPI dependency that builds each request's context."""
 
     async def context(connection: HTTPConnection, response: Response) -> Context:
-        context = Context(settings, sessions, request_id.get(), clock)
+        context = Context(settings, sessions, request_id.get(), engine, clock)
         credential = request_credential(connection, settings)
         _check_origin(connection, settings, credential)
         viewer = await context.authenticate(credential)

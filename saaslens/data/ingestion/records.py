@@ -20,6 +20,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    model_validator,
 )
 
 
@@ -58,9 +59,15 @@ def _json_object(value: Any) -> Any:
 
 def _sorted_keys(document: dict[str, Any]) -> dict[str, Any]:
     """Key order carries no meaning, so it must not change the fingerprint."""
-    if not document:
-        return document
-    return json.loads(json.dumps(document, sort_keys=True))  # type: ignore[no-any-return]
+    return {key: _canonical(document[key]) for key in sorted(document)}
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, dict):
+        return _sorted_keys(value)
+    if isinstance(value, list):
+        return [_canonical(item) for item in value]
+    return value
 
 
 SourceId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
@@ -141,6 +148,12 @@ class LeadRecord(Record):
     converted_customer_id: Annotated[SourceId | None, BeforeValidator(_blank_to_none)] = None
     value: Annotated[MinorUnits | None, BeforeValidator(_blank_to_none)] = None
     currency: Annotated[Currency | None, BeforeValidator(_blank_to_none)] = None
+
+    @model_validator(mode="after")
+    def _value_has_currency(self) -> LeadRecord:
+        if self.value is not None and self.currency is None:
+            raise ValueError("a lead's value needs its currency")
+        return self
 
 
 class LeadStageChangeRecord(Record):

@@ -115,6 +115,12 @@ class Execution(Base):
     finished_at: Mapped[datetime | None]
     output_lines: Mapped[int] = mapped_column(default=0)
     output_truncated: Mapped[bool] = mapped_column(default=False)
+    not_before: Mapped[datetime | None] = mapped_column(comment="a queued retry waits until then")
+    state_changes: Mapped[int] = mapped_column(
+        default=0,
+        server_default="0",
+        comment="counts state changes, so a listener can tell old news from new",
+    )
 
 
 class ExecutionLog(Base):
