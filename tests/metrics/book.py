@@ -1,9 +1,8 @@
-"""A test-side writer of records: validates them, computes buckets, inserts them.
+"""A test-side book of records, written through the real ingester.
 
-It stands in for the ingester until that lands: rows go through the same
-record models (so fingerprints and coercions match), buckets come from
-saaslens.data.buckets in the reporting zone, and money is converted with the
-rates given, as ingestion does.
+The book also keeps each row as the tests' pandas computation reads it: the
+amount converted to the base currency with the rates given here, so the
+expected values do not come from the ingester's own conversion.
 """
 
 from __future__ import annotations
@@ -11,21 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from saaslens.data.buckets import day_of, month_of
+from saaslens.config import load_settings
+from saaslens.data.ingestion import Kind, ingest
 from saaslens.data.ingestion.records import (
     CustomerRecord,
     EventRecord,
     PaymentRecord,
+    Record,
     SubscriptionChangeRecord,
 )
-from saaslens.data.models import Customer, Event, Payment, SubscriptionChange
-from saaslens.data.models import Subscription as SubscriptionRow
-from saaslens.data.state import bump_data_version
 
 
 @dataclass
@@ -41,7 +37,7 @@ class Book:
 
     def customer(self, id: str, created_at: datetime, **fields: Any) -> str:
         record = CustomerRecord(id=id, name=f"Customer {id}", created_at=created_at, **fields)
-        self.customers.append(self._row(record, record.created_at))
+        self.customers.append(record.model_dump())
         return id
 
     def change(
@@ -64,7 +60,7 @@ class Book:
             status=status,  # type: ignore[arg-type]
             effective_at=at,
         )
-        row = self._row(record, record.effective_at)
+        row = record.model_dump()
         row["original_mrr"] = mrr
         row["mrr"] = round(mrr * self.rates[currency])
         self.changes.append(row)
@@ -78,9 +74,7 @@ class Book:
             kind=kind,  # type: ignore[arg-type]
             occurred_at=at,
         )
-        row = self._row(record, record.occurred_at)
-        row["original_amount"] = amount
-        self.payments.append(row)
+        self.payments.append(record.model_dump())
 
     def event(self, customer: str, user: str, at: datetime, name: str = "open") -> None:
         record = EventRecord(
@@ -90,48 +84,44 @@ class Book:
             name=name,
             occurred_at=at,
         )
-        row = self._row(record, record.occurred_at)
-        del row["month"]
-        self.events.append(row)
-
-    def _row(self, record: Any, moment: datetime) -> dict[str, Any]:
-        zone = ZoneInfo(self.zone)
-        return {
-            **record.model_dump(),
-            "day": day_of(moment, zone),
-            "month": month_of(moment, zone),
-            "fingerprint": record.fingerprint(),
-        }
+        self.events.append(record.model_dump())
 
     async def write(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        async with sessions.begin() as session:
-            for model, rows in (
-                (Customer, self.customers),
-                (SubscriptionChange, self.changes),
-                (Payment, self.payments),
-                (Event, self.events),
-            ):
-                if rows:
-                    await session.execute(insert(model), rows)
-            await self._write_subscriptions(session)
-            await bump_data_version(session, self.zone)
+        """Ingest everything through the real ingester, one batch per kind."""
+        url = sessions.kw["bind"].url.render_as_string(hide_password=False)
+        settings = load_settings(database_url=url, reporting_time_zone=self.zone)
+        batches = [
+            (Kind.EXCHANGE_RATES, self._rates()),
+            (Kind.CUSTOMERS, [self._source(row, CustomerRecord) for row in self.customers]),
+            (
+                Kind.SUBSCRIPTION_CHANGES,
+                [self._source(row, SubscriptionChangeRecord) for row in self.changes],
+            ),
+            (Kind.PAYMENTS, [self._source(row, PaymentRecord) for row in self.payments]),
+            (Kind.EVENTS, [self._source(row, EventRecord) for row in self.events]),
+        ]
+        for kind, rows in batches:
+            if not rows:
+                continue
+            async with sessions() as session:
+                report = await ingest(session, kind, rows, settings)
+            assert report.accepted, report.errors
 
-    async def _write_subscriptions(self, session: AsyncSession) -> None:
-        latest: dict[str, dict[str, Any]] = {}
-        for row in sorted(self.changes, key=lambda row: (row["effective_at"], row["id"])):
-            first = latest.get(row["subscription_id"], row)
-            latest[row["subscription_id"]] = {
-                "id": row["subscription_id"],
-                "customer_id": row["customer_id"],
-                "plan": row["plan"],
-                "quantity": row["quantity"],
-                "status": row["status"],
-                "mrr": row["mrr"],
-                "original_mrr": row["original_mrr"],
-                "currency": row["currency"],
-                "started_at": first.get("started_at", row["effective_at"]),
-                "updated_at": row["effective_at"],
-                "change_count": first.get("change_count", 0) + 1,
-            }
-        if latest:
-            await session.execute(insert(SubscriptionRow), list(latest.values()))
+    def _source(self, row: dict[str, Any], record: type[Record]) -> dict[str, Any]:
+        """The row as a source system sends it: original amounts, no buckets."""
+        sent = {name: row[name] for name in record.model_fields if name in row}
+        if "original_mrr" in row:
+            sent["mrr"] = row["original_mrr"]
+        return sent
+
+    def _rates(self) -> list[dict[str, Any]]:
+        """A rate for every UTC day a foreign amount falls on, as ingestion needs."""
+        days = {
+            (row["effective_at"].date(), row["currency"])
+            for row in self.changes
+            if row["currency"] != "USD"
+        }
+        return [
+            {"day": day, "currency": currency, "rate": self.rates[currency]}
+            for day, currency in sorted(days)
+        ]

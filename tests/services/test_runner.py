@@ -73,6 +73,7 @@ async def test_rows_returned_grow_with_periods_not_with_events_or_changes(
 ) -> None:
     book = busy_book(events_per_user=400)
     await book.write(sessions)
+    fetched_rows.clear()
 
     await run_dashboard(sessions)
 
@@ -88,13 +89,14 @@ async def test_twice_the_events_return_no_more_rows(
     sessions: Sessions, fetched_rows: list[int]
 ) -> None:
     await busy_book(events_per_user=200).write(sessions)
+    fetched_rows.clear()
     await run_dashboard(sessions)
     before = list(fetched_rows)
-    fetched_rows.clear()
     more = busy_book(events_per_user=200, prefix="again-")
     more.customers.clear()
     more.changes.clear()
     await more.write(sessions)
+    fetched_rows.clear()
 
     await run_dashboard(sessions)
 
