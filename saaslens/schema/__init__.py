@@ -9,11 +9,12 @@ from saaslens.schema.accounts import AccountsMutation, AccountsQuery
 from saaslens.schema.automation import AutomationMutation, AutomationQuery, AutomationSubscription
 from saaslens.schema.errors import ErrorShaping, Schema
 from saaslens.schema.ingestion import IngestionMutation
+from saaslens.schema.metrics import MetricsQuery
 from saaslens.schema.records import RecordsQuery
 from saaslens.schema.store import StoreSubscription
 from saaslens.schema.types.scalars import SCALARS
 
-QUERIES: tuple[type, ...] = (RecordsQuery, AccountsQuery, AutomationQuery)
+QUERIES: tuple[type, ...] = (RecordsQuery, AccountsQuery, AutomationQuery, MetricsQuery)
 MUTATIONS: tuple[type, ...] = (AccountsMutation, IngestionMutation, AutomationMutation)
 SUBSCRIPTIONS: tuple[type, ...] = (StoreSubscription, AutomationSubscription)
 
