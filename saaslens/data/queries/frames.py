@@ -1,0 +1,18 @@
+"""Running a statement and receiving its (small, aggregated) rows as a frame."""
+
+from __future__ import annotations
+
+from typing import Any, TypeAlias
+
+import pandas as pd
+from sqlalchemy import Select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+Statement: TypeAlias = Select[*tuple[Any, ...]]
+
+
+async def fetch_frame(
+    executor: AsyncSession | AsyncConnection, statement: Statement
+) -> pd.DataFrame:
+    result = await executor.execute(statement)
+    return pd.DataFrame(result.all(), columns=list(result.keys()))

@@ -1,0 +1,60 @@
+"""A small in-process cache of analysis results, bounded and counted.
+
+Keys include the store's data version, so an ingestion makes every older
+entry unreachable; they age out of the LRU order instead of being purged.
+Each engine has its own cache: the version counts from zero in every store,
+so two stores sharing one cache could hand each other their results.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Hashable
+from threading import Lock
+from weakref import WeakKeyDictionary
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+_lock = Lock()
+
+
+class ResultCache:
+    def __init__(self, capacity: int = 512) -> None:
+        self.capacity = capacity
+        self.hits = 0
+        self.misses = 0
+        self._entries: OrderedDict[Hashable, object] = OrderedDict()
+        self._lock = Lock()
+
+    def get(self, key: Hashable) -> object | None:
+        with self._lock:
+            if key not in self._entries:
+                self.misses += 1
+                return None
+            self.hits += 1
+            self._entries.move_to_end(key)
+            return self._entries[key]
+
+    def put(self, key: Hashable, result: object) -> None:
+        with self._lock:
+            self._entries[key] = result
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.capacity:
+                self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self.hits = self.misses = 0
+
+
+_caches: WeakKeyDictionary[AsyncEngine, ResultCache] = WeakKeyDictionary()
+
+
+def cache_for(engine: AsyncEngine) -> ResultCache:
+    """The cache of results read from `engine`'s store; it lives as long as the engine."""
+    with _lock:
+        return _caches.setdefault(engine, ResultCache())
