@@ -1,4 +1,7 @@
-"""Statistics on series the client sends; the computing runs in a worker thread.
+"""Statistics on series the client sends or the store computes; in a worker thread.
+
+A metric series comes from the metrics service (and its cache by data
+version); the statistics on it are not cached, being fast next to the query.
 
 The scipy and statsmodels calls are CPU-bound, so each one runs through
 anyio's thread pool and the event loop keeps serving other requests.
@@ -24,14 +27,18 @@ from saaslens.analytics.statistics import (
     trend,
 )
 from saaslens.errors import InvalidInput
+from saaslens.resolvers.metrics import scope_of
+from saaslens.schema.context import Info
 from saaslens.schema.types import statistics as types
 from saaslens.schema.types.statistics import (
     FeatureInput,
+    MetricSeriesInput,
     MovingAverageKind,
     OutlierMethod,
     RateInput,
     SeriesInput,
 )
+from saaslens.services.series import metric_series
 
 # Bounds the memory and time one request can take.
 MAX_VALUES = 100_000
@@ -49,8 +56,10 @@ def _capped(count: int) -> int:
     return count
 
 
-def series_from(data: SeriesInput) -> pd.Series:
+async def series_from(info: Info, data: SeriesInput) -> pd.Series:
     """The input as a float series indexed by period (positions 1, 2, ... for bare values)."""
+    if isinstance(data.metric, MetricSeriesInput):
+        return await _metric_series(info, data.metric)
     if isinstance(data.points, list):
         _capped(len(data.points))
         periods = [point.period for point in data.points]
@@ -59,12 +68,28 @@ def series_from(data: SeriesInput) -> pd.Series:
     return pd.Series(values, index=range(1, _capped(len(values)) + 1), dtype=float)
 
 
+async def _metric_series(info: Info, wanted: MetricSeriesInput) -> pd.Series:
+    scope = scope_of(wanted.range, wanted.granularity, wanted.filter, None)
+    events = tuple(wanted.events or ())
+    async with info.context.db() as session:
+        (found,) = await metric_series(session, wanted.metric, scope, wanted.churn_formula, events)
+    undefined = [point.start.isoformat() for point in found.points if point.value is None]
+    if undefined:
+        shown = ", ".join(undefined[:5])
+        raise InvalidInput(
+            f"{wanted.metric.name} has no value in {len(undefined)} period(s) of the range "
+            f"({shown}); choose a range where it is defined"
+        )
+    starts = [point.start.isoformat() for point in found.points]
+    return pd.Series([point.value for point in found.points], index=starts, dtype=float)
+
+
 async def descriptive_statistics(
-    data: SeriesInput, confidence: float = 0.95, quantiles: list[float] | None = None
+    info: Info, data: SeriesInput, confidence: float = 0.95, quantiles: list[float] | None = None
 ) -> types.Description:
     probabilities = descriptive.DEFAULT_QUANTILES if quantiles is None else quantiles
     _capped(len(probabilities))
-    work = partial(descriptive.describe, series_from(data), confidence, probabilities)
+    work = partial(descriptive.describe, await series_from(info, data), confidence, probabilities)
     return types.description_from(await _computed(work))
 
 
@@ -80,30 +105,40 @@ def _paired(first: SeriesInput, second: SeriesInput) -> None:
 
 
 async def correlation_between(
-    first: SeriesInput, second: SeriesInput, confidence: float = 0.95
+    info: Info, first: SeriesInput, second: SeriesInput, confidence: float = 0.95
 ) -> list[types.Correlation]:
     _paired(first, second)
-    work = partial(correlation.correlations, series_from(first), series_from(second), confidence)
+    work = partial(
+        correlation.correlations,
+        await series_from(info, first),
+        await series_from(info, second),
+        confidence,
+    )
     return [types.correlation_from(found) for found in await _computed(work)]
 
 
-async def linear_trend(data: SeriesInput, confidence: float = 0.95) -> types.LinearTrend:
-    work = partial(trend.linear_trend, series_from(data), confidence)
+async def linear_trend(
+    info: Info, data: SeriesInput, confidence: float = 0.95
+) -> types.LinearTrend:
+    work = partial(trend.linear_trend, await series_from(info, data), confidence)
     return types.linear_trend_from(await _computed(work))
 
 
-async def robust_trend(data: SeriesInput, confidence: float = 0.95) -> types.RobustTrend:
-    work = partial(trend.robust_trend, series_from(data), confidence)
+async def robust_trend(
+    info: Info, data: SeriesInput, confidence: float = 0.95
+) -> types.RobustTrend:
+    work = partial(trend.robust_trend, await series_from(info, data), confidence)
     return types.robust_trend_from(await _computed(work))
 
 
 async def moving_average(
+    info: Info,
     data: SeriesInput,
     kind: MovingAverageKind,
     window: int | None = None,
     alpha: float | None = None,
 ) -> types.MovingAverage:
-    values = series_from(data)
+    values = await series_from(info, data)
     if kind is MovingAverageKind.EXPONENTIAL:
         if alpha is None:
             raise InvalidInput("an exponential moving average needs alpha")
@@ -117,19 +152,22 @@ async def moving_average(
     return types.moving_average_from(await _computed(work))
 
 
-async def rolling_statistics(data: SeriesInput, window: int) -> types.RollingStatistics:
-    work = partial(smoothing.rolling_statistics, series_from(data), window)
+async def rolling_statistics(
+    info: Info, data: SeriesInput, window: int
+) -> types.RollingStatistics:
+    work = partial(smoothing.rolling_statistics, await series_from(info, data), window)
     return types.rolling_statistics_from(await _computed(work))
 
 
 async def outliers_in(
+    info: Info,
     data: SeriesInput,
     method: OutlierMethod = OutlierMethod.IQR,
     k: float = 1.5,
     threshold: float = 3.5,
     season: int | None = None,
 ) -> types.Outliers:
-    values = series_from(data)
+    values = await series_from(info, data)
     if method is OutlierMethod.IQR:
         work = partial(outliers.iqr_outliers, values, k)
     elif method is OutlierMethod.ROBUST_Z:
@@ -139,20 +177,29 @@ async def outliers_in(
     return types.outliers_from(await _computed(work))
 
 
-async def normality_of(data: SeriesInput) -> types.Normality:
-    work = partial(normality.normality, series_from(data))
+async def normality_of(info: Info, data: SeriesInput) -> types.Normality:
+    work = partial(normality.normality, await series_from(info, data))
     return types.normality_from(await _computed(work))
 
 
 async def compare_means(
-    first: SeriesInput, second: SeriesInput, confidence: float = 0.95
+    info: Info, first: SeriesInput, second: SeriesInput, confidence: float = 0.95
 ) -> types.MeanComparison:
-    work = partial(comparison.welch_t, series_from(first), series_from(second), confidence)
+    work = partial(
+        comparison.welch_t,
+        await series_from(info, first),
+        await series_from(info, second),
+        confidence,
+    )
     return types.mean_comparison_from(await _computed(work))
 
 
-async def compare_distributions(first: SeriesInput, second: SeriesInput) -> types.RankComparison:
-    work = partial(comparison.mann_whitney, series_from(first), series_from(second))
+async def compare_distributions(
+    info: Info, first: SeriesInput, second: SeriesInput
+) -> types.RankComparison:
+    work = partial(
+        comparison.mann_whitney, await series_from(info, first), await series_from(info, second)
+    )
     return types.rank_comparison_from(await _computed(work))
 
 

@@ -8,9 +8,11 @@ import numpy as np
 import pytest
 import statsmodels.api as sm
 from scipy import stats
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from saaslens.auth.roles import Role
 from tests.api import Api, add_person
+from tests.metrics.scenario import hand_made
 
 MONTHS = [f"2024-{month:02d}" for month in range(1, 13)]
 MRR = [100.0, 104.0, 103.0, 110.0, 115.0, 113.0, 121.0, 126.0, 124.0, 131.0, 138.0, 136.0]
@@ -238,3 +240,75 @@ async def test_a_viewer_may_ask_and_a_stranger_may_not(anonymous: Api) -> None:
 
     assert seen["linearTrend"]["reading"].startswith("The slope is positive")
     assert _error(refused)["extensions"] == {"code": "UNAUTHENTICATED"}
+
+
+METRIC_SERIES = """
+query ($metric: MetricName!) {
+  metricSeries(metric: $metric, range: {start: "2024-01-01", end: "2024-06-30"}) {
+    series { points { start value } }
+  }
+}
+"""
+
+METRIC_DESCRIBE = """
+query ($metric: MetricName!) {
+  descriptiveStatistics(
+    data: {metric: {metric: $metric, range: {start: "2024-01-01", end: "2024-06-30"}}}
+  ) { n mean standardDeviation reading }
+}
+"""
+
+METRIC_CORRELATION = """
+query ($points: [PointInput!]!) {
+  correlation(
+    first: {metric: {metric: MRR, range: {start: "2024-01-01", end: "2024-06-30"}}}
+    second: {points: $points}
+  ) { method n coefficient }
+}
+"""
+
+
+async def test_a_metric_series_from_the_store_is_described(
+    api: Api, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await hand_made().write(sessions)
+    (series,) = (await api.data(METRIC_SERIES, {"metric": "MRR"}))["metricSeries"]["series"]
+    mrr = [point["value"] for point in series["points"]]
+
+    result = (await api.data(METRIC_DESCRIBE, {"metric": "MRR"}))["descriptiveStatistics"]
+
+    assert len(mrr) == result["n"] == 6
+    assert result["mean"] == pytest.approx(np.mean(mrr))
+    assert result["standardDeviation"] == pytest.approx(np.std(mrr, ddof=1))
+
+
+async def test_a_metric_series_joins_points_named_by_the_periods_first_day(
+    api: Api, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await hand_made().write(sessions)
+    (series,) = (await api.data(METRIC_SERIES, {"metric": "MRR"}))["metricSeries"]["series"]
+    mrr = [point["value"] for point in series["points"]]
+    seats = [4.0, 6.0, 5.0, 9.0, 8.0]
+    starts = [point["start"] for point in series["points"]][1:]
+
+    result = await api.data(METRIC_CORRELATION, {"points": _points(seats, starts)["points"]})
+
+    pearson = result["correlation"][0]
+    assert pearson["n"] == 5
+    assert pearson["coefficient"] == pytest.approx(stats.pearsonr(mrr[1:], seats).statistic)
+
+
+async def test_a_metric_undefined_in_some_periods_is_bad_user_input(
+    api: Api, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await hand_made().write(sessions)
+    (series,) = (await api.data(METRIC_SERIES, {"metric": "NRR"}))["metricSeries"]["series"]
+    undefined = [point["start"] for point in series["points"] if point["value"] is None]
+
+    body = await api.post_graphql(METRIC_DESCRIBE, {"metric": "NRR"})
+
+    assert undefined
+    error = _error(body)
+    assert error["extensions"] == {"code": "BAD_USER_INPUT"}
+    assert error["message"].startswith(f"NRR has no value in {len(undefined)} period(s)")
+    assert undefined[0] in error["message"]

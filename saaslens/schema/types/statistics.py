@@ -11,6 +11,7 @@ from enum import Enum
 
 import strawberry
 
+from saaslens.analytics.saas_metrics import ChurnFormula
 from saaslens.analytics.statistics import (
     comparison,
     correlation,
@@ -23,6 +24,11 @@ from saaslens.analytics.statistics import (
 )
 from saaslens.analytics.statistics.intervals import Interval as IntervalResult
 from saaslens.analytics.statistics.periods import label
+from saaslens.data.queries.periods import Granularity
+
+# Importing the metrics types also registers these enums with strawberry.
+from saaslens.schema.types.metrics import DateRangeInput, SegmentFilterInput
+from saaslens.services.series import MetricName
 
 
 @strawberry.input(description="One period's value.")
@@ -34,12 +40,27 @@ class PointInput:
 
 
 @strawberry.input(
+    description="A metric's series as metricSeries computes it, for one segment. Its periods "
+    "are named by their first day (2024-03-01), so points given that way join with it."
+)
+class MetricSeriesInput:
+    metric: MetricName
+    range: DateRangeInput
+    granularity: Granularity = Granularity.MONTH
+    filter: SegmentFilterInput | None = None
+    churn_formula: ChurnFormula = ChurnFormula.PERIOD_START
+    events: list[str] | None = None
+
+
+@strawberry.input(
     one_of=True,
-    description="A series to analyse: dated points, or bare values numbered 1, 2, 3, ...",
+    description="A series to analyse: dated points, bare values numbered 1, 2, 3, ..., "
+    "or a metric's series from the store.",
 )
 class SeriesInput:
     points: list[PointInput] | None = strawberry.UNSET
     values: list[float] | None = strawberry.UNSET
+    metric: MetricSeriesInput | None = strawberry.UNSET
 
 
 @strawberry.input(description="A rate as successes out of trials.")
