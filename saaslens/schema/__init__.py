@@ -11,10 +11,17 @@ from saaslens.schema.errors import ErrorShaping, Schema
 from saaslens.schema.ingestion import IngestionMutation
 from saaslens.schema.metrics import MetricsQuery
 from saaslens.schema.records import RecordsQuery
+from saaslens.schema.statistics import StatisticsQuery
 from saaslens.schema.store import StoreSubscription
 from saaslens.schema.types.scalars import SCALARS
 
-QUERIES: tuple[type, ...] = (RecordsQuery, AccountsQuery, AutomationQuery, MetricsQuery)
+QUERIES: tuple[type, ...] = (
+    RecordsQuery,
+    AccountsQuery,
+    AutomationQuery,
+    MetricsQuery,
+    StatisticsQuery,
+)
 MUTATIONS: tuple[type, ...] = (AccountsMutation, IngestionMutation, AutomationMutation)
 SUBSCRIPTIONS: tuple[type, ...] = (StoreSubscription, AutomationSubscription)
 

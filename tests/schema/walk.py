@@ -15,6 +15,7 @@ from graphql import (
     get_named_type,
     is_leaf_type,
 )
+from strawberry.schema_directives import OneOf
 
 from saaslens.schema import schema
 
@@ -37,6 +38,10 @@ def literal(kind: GraphQLInputType) -> str:
         return f"[{literal(kind.of_type)}]"
     if isinstance(kind, GraphQLEnumType):
         return next(iter(kind.values))
+    if isinstance(kind, GraphQLInputObjectType) and _is_one_of(kind):
+        # A @oneOf input takes exactly one of its fields.
+        name, field = next(iter(kind.fields.items()))
+        return f"{{{name}: {literal(field.type)}}}"
     if isinstance(kind, GraphQLInputObjectType):
         fields = [
             f"{name}: {literal(field.type)}"
@@ -46,6 +51,12 @@ def literal(kind: GraphQLInputType) -> str:
         return "{" + ", ".join(fields) + "}"
     assert isinstance(kind, GraphQLScalarType), kind
     return SCALAR_LITERALS.get(kind.name, '"x"')
+
+
+def _is_one_of(kind: GraphQLInputObjectType) -> bool:
+    # Strawberry enforces @oneOf itself; graphql-core's own flag stays False.
+    definition = (kind.extensions or {}).get("strawberry-definition")
+    return any(isinstance(d, OneOf) for d in getattr(definition, "directives", ()))
 
 
 def call(operation: str, name: str, field: GraphQLField) -> str:
