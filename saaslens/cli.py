@@ -21,6 +21,7 @@ from saaslens.data.ingestion.records import Kind
 from saaslens.data.migrate import upgrade
 from saaslens.data.models import User
 from saaslens.errors import InvalidInput
+from saaslens.heap import settle
 from saaslens.logs import configure_logging
 
 app = typer.Typer(help="A GraphQL analytics API for a SaaS business's own data.")
@@ -53,6 +54,8 @@ def serve(
     """Serve the API with uvicorn."""
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
+    # Extra worker processes start afresh and keep the collector's defaults.
+    settle()
     uvicorn.run(
         "saaslens.app:create_app",
         factory=True,
@@ -152,6 +155,7 @@ def import_records(
     except InvalidInput as error:
         typer.secho(error.message, fg="red", err=True)
         raise typer.Exit(2) from None
+    settle()
     accepted = run_import(get_settings(), kind, file, chosen, batch_size, check=check)
     if not accepted:
         raise typer.Exit(1)

@@ -24,7 +24,7 @@ from saaslens.data.ingestion.bulk import insert_rows, stored_fingerprints, store
 from saaslens.data.ingestion.currency import MissingRate, load_rates
 from saaslens.data.ingestion.derived import refresh_lead_stages, refresh_subscriptions
 from saaslens.data.ingestion.destinations import DESTINATIONS, Destination
-from saaslens.data.ingestion.records import RECORDS, Kind, Record
+from saaslens.data.ingestion.records import SHAPES, Fields, Kind
 from saaslens.data.models import StoreState
 from saaslens.data.state import bump_data_version, data_version
 
@@ -55,7 +55,7 @@ class IngestionReport:
 @dataclass(slots=True)
 class _Candidate:
     index: int
-    record: Record
+    record: Fields
     fingerprint: int
 
 
@@ -101,16 +101,16 @@ def validate(kind: Kind, rows: Sequence[Mapping[str, Any]]) -> ValidatedBatch:
     Kept apart so an import can validate its next batch while the database
     writes the current one.
     """
-    model = RECORDS[kind]
+    shape = SHAPES[kind]
     candidates: list[_Candidate] = []
     errors: list[RowError] = []
     for index, row in enumerate(rows):
         try:
-            record = model.model_validate(row)
+            record = shape.validate(row)
         except ValidationError as error:
             errors.extend(_row_errors(index, error))
             continue
-        candidates.append(_Candidate(index, record, record.fingerprint()))
+        candidates.append(_Candidate(index, record, shape.fingerprint(record)))
     return ValidatedBatch(kind, candidates, errors)
 
 
@@ -165,7 +165,7 @@ def _row_errors(index: int, error: ValidationError) -> list[RowError]:
 
 
 async def _sort_out(
-    session: AsyncSession, destination: Destination[Any], candidates: list[_Candidate]
+    session: AsyncSession, destination: Destination, candidates: list[_Candidate]
 ) -> tuple[list[_Candidate], int, list[RowError]]:
     """Split candidates into new records, identical repeats and conflicts."""
     first: dict[Hashable, _Candidate] = {}
@@ -206,14 +206,14 @@ def _key_text(key: Hashable) -> str:
 
 
 async def _missing_references(
-    session: AsyncSession, destination: Destination[Any], fresh: list[_Candidate]
+    session: AsyncSession, destination: Destination, fresh: list[_Candidate]
 ) -> list[RowError]:
     errors = []
     for reference in destination.references:
-        wanted = {getattr(candidate.record, reference.field) for candidate in fresh}
+        wanted = {candidate.record[reference.field] for candidate in fresh}
         found = await stored_ids(session, reference.target, wanted)
         for candidate in fresh:
-            value = getattr(candidate.record, reference.field)
+            value = candidate.record[reference.field]
             if value not in found:
                 reason = f"no {reference.noun} with id {value!r} is stored"
                 errors.append(RowError(candidate.index, reference.field, reason))
@@ -222,7 +222,7 @@ async def _missing_references(
 
 async def _rows(
     session: AsyncSession,
-    destination: Destination[Any],
+    destination: Destination,
     fresh: list[_Candidate],
     settings: Settings,
 ) -> tuple[list[dict[str, Any]], list[RowError]]:

@@ -8,7 +8,16 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Dialect, Table, insert, select, tuple_
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Dialect,
+    Table,
+    bindparam,
+    insert,
+    select,
+    tuple_,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 T = TypeVar("T")
@@ -23,6 +32,11 @@ def chunks(items: Collection[T], size: int = CHUNK) -> Iterator[list[T]]:
         yield ordered[start : start + size]
 
 
+# The keys looked up, bound at execution: a list written into the statement
+# would have each of its thousands of values coerced one by one.
+_LISTED: BindParameter[Any] = bindparam("listed", expanding=True)
+
+
 def _key(table: Table, columns: Sequence[str]) -> ColumnElement[Any]:
     if len(columns) == 1:
         return table.c[columns[0]]
@@ -35,9 +49,9 @@ async def stored_fingerprints(
     """The fingerprint of every stored row among `keys` (a tuple per composite key)."""
     found: dict[Hashable, int] = {}
     selected = [table.c[name] for name in columns]
+    statement = select(*selected, table.c.fingerprint).where(_key(table, columns).in_(_LISTED))
     for chunk in chunks(keys):
-        statement = select(*selected, table.c.fingerprint).where(_key(table, columns).in_(chunk))
-        for *key, fingerprint in await session.execute(statement):
+        for *key, fingerprint in await session.execute(statement, {"listed": chunk}):
             found[key[0] if len(key) == 1 else tuple(key)] = fingerprint
     return found
 
@@ -45,8 +59,9 @@ async def stored_fingerprints(
 async def stored_ids(session: AsyncSession, table: Table, ids: Collection[str]) -> set[str]:
     """Which of `ids` the table's `id` column holds."""
     found: set[str] = set()
+    statement = select(table.c.id).where(table.c.id.in_(_LISTED))
     for chunk in chunks(ids):
-        found.update(await session.scalars(select(table.c.id).where(table.c.id.in_(chunk))))
+        found.update(await session.scalars(statement, {"listed": chunk}))
     return found
 
 

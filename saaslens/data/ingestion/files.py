@@ -107,6 +107,9 @@ def _csv_rows(lines: TextIO) -> Iterator[_Read]:
 
 
 def _csv_row(header: list[str], width: int, cells: list[str]) -> dict[str, Any]:
+    if len(cells) == width and "" not in cells:
+        # Most rows fill every cell; pairing them whole is several times faster.
+        return dict(zip(header, cells, strict=True))
     row = {name: cell for name, cell in zip(header, cells, strict=False) if cell}
     # Cells beyond the header get names of their own, so the row fails validation
     # with a message instead of being cut silently.

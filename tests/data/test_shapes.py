@@ -1,0 +1,123 @@
+"""A shape checks rows exactly as its record model does, and fingerprints the same content."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from saaslens.data.ingestion.records import RECORDS, SHAPES, Kind
+
+ROWS: dict[Kind, list[dict[str, Any]]] = {
+    Kind.CUSTOMERS: [
+        {"id": " c1 ", "name": "Acme", "country": "de", "created_at": "2024-01-05T10:00:00"},
+        {
+            "id": "c2",
+            "name": "Ünïcode GmbH\u2028",
+            "email": "",
+            "segment": "smb",
+            "attributes": '{"b": [1.5, 1e300, null], "a": {"z": 1, "y": "é"}}',
+            "created_at": "2024-03-31T23:30:00-02:00",
+        },
+        {"id": "c3", "name": "x", "created_at": "2024-01-05", "extra": 1},
+        {"id": "", "name": "x" * 201, "country": "DEU", "attributes": "{oops"},
+    ],
+    Kind.SUBSCRIPTION_CHANGES: [
+        {
+            "id": "s1-1",
+            "subscription_id": "s1",
+            "customer_id": "c1",
+            "plan": "growth",
+            "mrr": "4900",
+            "currency": "eur",
+            "status": "active",
+            "effective_at": "2024-02-01T00:00:00+01:00",
+        },
+        {"id": "s1-2", "quantity": -1, "mrr": "4.5", "status": "paused", "currency": "EURO"},
+    ],
+    Kind.PAYMENTS: [
+        {
+            "id": "p1",
+            "customer_id": "c1",
+            "amount": 1200,
+            "currency": "JPY",
+            "occurred_at": "2024-02-01T12:00:00Z",
+        },
+        {"id": "p2", "customer_id": "c1", "amount": 0, "kind": "gift", "occurred_at": "never"},
+    ],
+    Kind.EVENTS: [
+        {
+            "id": "e1",
+            "customer_id": "c1",
+            "user_id": "u1",
+            "name": "report.viewed",
+            "occurred_at": "2024-02-01T12:00:00.123456+05:30",
+            "properties": '{"page": 3, "plan": "pro"}',
+        },
+        {
+            "id": "e2",
+            "customer_id": "c1",
+            "user_id": "u1",
+            "name": "search",
+            "occurred_at": "2024-02-01 12:00",
+        },
+        {"id": "e3", "customer_id": "c1", "user_id": "  ", "properties": "[1, 2]"},
+    ],
+    Kind.LEADS: [
+        {"id": "l1", "created_at": "2024-01-01T00:00:00Z", "value": "5000", "currency": "usd"},
+        {"id": "l2", "created_at": "2024-01-01T00:00:00Z", "company_size": "", "source": "ads"},
+        {"id": "l3", "created_at": "2024-01-01T00:00:00Z", "value": "5000"},
+        {"id": "l4", "company_size": "-3"},
+    ],
+    Kind.LEAD_STAGE_CHANGES: [
+        {"id": "ls1", "lead_id": "l1", "stage": " Qualified ", "occurred_at": "2024-01-02"},
+        {"id": "ls2", "lead_id": "l1", "stage": ""},
+    ],
+    Kind.EXCHANGE_RATES: [
+        {"day": "2024-01-01", "currency": "eur", "rate": "1.0921"},
+        {"day": "2024-01-01", "currency": "EUR", "rate": 0.1},
+        {"day": "2024-02-30", "currency": "EUR", "rate": "nan"},
+    ],
+}
+
+CASES = [(kind, row) for kind, rows in ROWS.items() for row in rows]
+
+
+def _model_outcome(kind: Kind, row: dict[str, Any]) -> tuple[dict[str, Any], int] | list[Any]:
+    """What the record model itself makes of a row: its fields and the digest of its
+    JSON, or its errors."""
+    try:
+        record = RECORDS[kind].model_validate(row)
+    except ValidationError as error:
+        return error.errors(include_url=False, include_context=False)
+    digest = hashlib.blake2b(record.model_dump_json().encode(), digest_size=8).digest()
+    return dict(record), int.from_bytes(digest, "big", signed=True)
+
+
+def _shape_outcome(kind: Kind, row: dict[str, Any]) -> tuple[dict[str, Any], int] | list[Any]:
+    shape = SHAPES[kind]
+    try:
+        fields = shape.validate(row)
+    except ValidationError as error:
+        return error.errors(include_url=False, include_context=False)
+    return fields, shape.fingerprint(fields)
+
+
+@pytest.mark.parametrize(("kind", "row"), CASES)
+def test_a_shape_agrees_with_its_record_model(kind: Kind, row: dict[str, Any]) -> None:
+    assert _shape_outcome(kind, row) == _model_outcome(kind, row)
+
+
+def test_the_cases_cover_valid_and_invalid_rows_of_every_kind() -> None:
+    for kind in Kind:
+        outcomes = [_model_outcome(kind, row) for row in ROWS[kind]]
+        assert any(isinstance(outcome, tuple) for outcome in outcomes), kind
+        assert any(isinstance(outcome, list) for outcome in outcomes), kind
+
+
+def test_a_shape_keeps_the_fields_in_declaration_order() -> None:
+    fields = SHAPES[Kind.EVENTS].validate(ROWS[Kind.EVENTS][1])
+    assert list(fields) == list(RECORDS[Kind.EVENTS].model_fields)
+    assert fields["properties"] == {}
