@@ -10,12 +10,24 @@ from saaslens.schema.automation import AutomationMutation, AutomationQuery, Auto
 from saaslens.schema.errors import ErrorShaping, Schema
 from saaslens.schema.ingestion import IngestionMutation
 from saaslens.schema.metrics import MetricsQuery
+from saaslens.schema.predictions import PredictionsMutation, PredictionsQuery
 from saaslens.schema.records import RecordsQuery
 from saaslens.schema.store import StoreSubscription
 from saaslens.schema.types.scalars import SCALARS
 
-QUERIES: tuple[type, ...] = (RecordsQuery, AccountsQuery, AutomationQuery, MetricsQuery)
-MUTATIONS: tuple[type, ...] = (AccountsMutation, IngestionMutation, AutomationMutation)
+QUERIES: tuple[type, ...] = (
+    RecordsQuery,
+    AccountsQuery,
+    AutomationQuery,
+    MetricsQuery,
+    PredictionsQuery,
+)
+MUTATIONS: tuple[type, ...] = (
+    AccountsMutation,
+    IngestionMutation,
+    AutomationMutation,
+    PredictionsMutation,
+)
 SUBSCRIPTIONS: tuple[type, ...] = (StoreSubscription, AutomationSubscription)
 
 

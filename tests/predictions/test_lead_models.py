@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import numpy as np
@@ -13,17 +12,10 @@ from sqlalchemy import text
 from saaslens.analytics.lead_scoring import MIN_PER_OUTCOME
 from saaslens.data.state import data_version
 from saaslens.errors import InvalidInput
-from saaslens.services import pool
 from saaslens.services.leads import lead_scores, train_lead_model
 from tests.predictions.pipeline import SCENARIO, Sessions, write_leads
 
 NOW = datetime(2025, 1, 2, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def _workers() -> Iterator[None]:
-    yield
-    pool.shutdown()
 
 
 async def _stages(sessions: Sessions) -> pd.Series:

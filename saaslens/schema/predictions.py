@@ -1,0 +1,34 @@
+"""Root fields for predictions: analysts train lead models, viewers read them."""
+
+from __future__ import annotations
+
+import strawberry
+
+from saaslens.resolvers import predictions
+from saaslens.schema.connections import Connection
+from saaslens.schema.permissions import IsAnalyst, IsViewer, needs
+from saaslens.schema.types.predictions import LeadModel, LeadScore
+
+
+@strawberry.type
+class PredictionsQuery:
+    lead_model: LeadModel | None = strawberry.field(
+        extensions=needs(IsViewer),
+        resolver=predictions.lead_model,
+        description="The latest lead conversion model with its scores; null before the first.",
+    )
+    lead_scores: Connection[LeadScore] = strawberry.field(
+        extensions=needs(IsViewer),
+        resolver=predictions.lead_scores,
+        description="Open leads scored by the latest model, most likely to be won first.",
+    )
+
+
+@strawberry.type
+class PredictionsMutation:
+    train_lead_model: LeadModel = strawberry.field(
+        extensions=needs(IsAnalyst),
+        resolver=predictions.train_lead_model,
+        description="Train a lead conversion model on the won and lost leads and keep it as "
+        "the latest. Needs at least 50 of each.",
+    )
