@@ -1,17 +1,23 @@
-"""Lead conversion models: train, read the latest, and page through scored open leads."""
+"""Predictions: lead conversion models and scored leads, and metric forecasts."""
 
 from __future__ import annotations
 
+from saaslens.analytics.forecasting import DEFAULT_LEVELS
+from saaslens.data.queries.periods import DateRange, Granularity
 from saaslens.errors import InvalidInput
 from saaslens.schema.connections import Connection, build_connection, decode_cursor, page_size
 from saaslens.schema.context import Info
+from saaslens.schema.types.metrics import DateRangeInput
 from saaslens.schema.types.predictions import (
     LeadModel,
     LeadScore,
+    MetricForecast,
+    forecast_from,
     lead_model_from,
     lead_score_from,
 )
-from saaslens.services import leads
+from saaslens.services import forecasts, leads
+from saaslens.services.series import MetricName
 
 
 async def train_lead_model(info: Info) -> LeadModel:
@@ -49,3 +55,23 @@ async def lead_scores(
         lambda lead: lead.lead_id,
         lead_score_from,
     )
+
+
+async def forecast(
+    info: Info,
+    metric: MetricName,
+    range: DateRangeInput,
+    horizon: int,
+    granularity: Granularity = Granularity.MONTH,
+    levels: list[float] | None = None,
+) -> MetricForecast:
+    async with info.context.db() as session:
+        result = await forecasts.forecast_metric(
+            session,
+            metric,
+            DateRange(range.start, range.end),
+            granularity,
+            horizon,
+            DEFAULT_LEVELS if levels is None else tuple(levels),
+        )
+    return forecast_from(result)

@@ -7,7 +7,7 @@ import strawberry
 from saaslens.resolvers import predictions
 from saaslens.schema.connections import Connection
 from saaslens.schema.permissions import IsAnalyst, IsViewer, needs
-from saaslens.schema.types.predictions import LeadModel, LeadScore
+from saaslens.schema.types.predictions import LeadModel, LeadScore, MetricForecast
 
 
 @strawberry.type
@@ -21,6 +21,12 @@ class PredictionsQuery:
         extensions=needs(IsViewer),
         resolver=predictions.lead_scores,
         description="Open leads scored by the latest model, most likely to be won first.",
+    )
+    forecast: MetricForecast = strawberry.field(
+        extensions=needs(IsViewer),
+        resolver=predictions.forecast,
+        description="Forecast a whole-store metric `horizon` periods past `range`, with "
+        "intervals at `levels` (default 0.8 and 0.95); the model is chosen by backtest.",
     )
 
 

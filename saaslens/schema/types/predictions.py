@@ -1,12 +1,13 @@
-"""Types for predictions: lead conversion models and scored leads."""
+"""Types for predictions: lead conversion models, scored leads and metric forecasts."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import strawberry
 
+from saaslens.analytics.forecasting import Accuracy, Forecast
 from saaslens.analytics.lead_scoring import ScoredLead
 from saaslens.data import models
 from saaslens.schema.types.scalars import Long
@@ -108,4 +109,83 @@ def lead_score_from(scored: ScoredLead) -> LeadScore:
             LeadDriver(feature=d.feature, value=d.value, contribution=d.contribution)
             for d in scored.drivers
         ],
+    )
+
+
+@strawberry.type
+class PredictionInterval:
+    level: float
+    lower: float
+    upper: float
+
+
+@strawberry.type(description="A forecast period: its first day, the point forecast and intervals.")
+class ForecastPoint:
+    start: date
+    value: float
+    intervals: list[PredictionInterval]
+
+
+@strawberry.type(description="The share of backtest actuals inside the interval at `level`.")
+class IntervalCoverage:
+    level: float
+    share: float
+
+
+@strawberry.type(description="How a method did in the rolling-origin backtest.")
+class ForecastAccuracy:
+    model: str
+    points: int
+    mae: float
+    mape: float | None = strawberry.field(description="A fraction: 0.05 is 5%.")
+    mase: float | None = strawberry.field(
+        description="Mean absolute error relative to the seasonal naive baseline's."
+    )
+    coverage: list[IntervalCoverage]
+
+
+@strawberry.type(description="A metric's forecast by the model the backtest chose.")
+class MetricForecast:
+    model: str
+    season_length: int
+    origins: int = strawberry.field(description="Backtest origins the model was judged over.")
+    points: list[ForecastPoint]
+    accuracy: ForecastAccuracy
+    baseline: ForecastAccuracy
+    candidates: list[ForecastAccuracy]
+
+
+def _accuracy(accuracy: Accuracy) -> ForecastAccuracy:
+    return ForecastAccuracy(
+        model=accuracy.model,
+        points=accuracy.points,
+        mae=accuracy.mae,
+        mape=accuracy.mape,
+        mase=accuracy.mase,
+        coverage=[
+            IntervalCoverage(level=level, share=share)
+            for level, share in sorted(accuracy.coverage.items())
+        ],
+    )
+
+
+def forecast_from(forecast: Forecast) -> MetricForecast:
+    return MetricForecast(
+        model=forecast.model,
+        season_length=forecast.season_length,
+        origins=forecast.origins,
+        points=[
+            ForecastPoint(
+                start=step.period.start_time.date(),  # type: ignore[attr-defined]
+                value=step.point,
+                intervals=[
+                    PredictionInterval(level=i.level, lower=i.lower, upper=i.upper)
+                    for i in step.intervals
+                ],
+            )
+            for step in forecast.steps
+        ],
+        accuracy=_accuracy(forecast.accuracy),
+        baseline=_accuracy(forecast.baseline),
+        candidates=[_accuracy(candidate) for candidate in forecast.candidates],
     )
