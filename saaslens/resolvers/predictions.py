@@ -9,14 +9,18 @@ from saaslens.schema.connections import Connection, build_connection, decode_cur
 from saaslens.schema.context import Info
 from saaslens.schema.types.metrics import DateRangeInput
 from saaslens.schema.types.predictions import (
+    CustomerLifetimeValues,
+    CustomerValueSort,
     LeadModel,
     LeadScore,
     MetricForecast,
+    customer_value_from,
     forecast_from,
     lead_model_from,
     lead_score_from,
+    parameters_from,
 )
-from saaslens.services import forecasts, leads
+from saaslens.services import forecasts, leads, lifetime_values
 from saaslens.services.series import MetricName
 
 
@@ -41,13 +45,7 @@ async def lead_scores(
     limit = page_size(first, info.context.settings)
     async with info.context.db() as session:
         scored = await leads.lead_scores(session)
-    start = 0
-    cursor = decode_cursor(after)
-    if cursor is not None:
-        ids = [lead.lead_id for lead in scored]
-        if cursor not in ids:
-            raise InvalidInput("`after` names no scored lead; the scores may have changed")
-        start = ids.index(cursor) + 1
+    start = _after([lead.lead_id for lead in scored], after)
     return build_connection(
         scored[start : start + limit + 1],
         limit,
@@ -75,3 +73,46 @@ async def forecast(
             DEFAULT_LEVELS if levels is None else tuple(levels),
         )
     return forecast_from(result)
+
+
+async def customer_lifetime_values(
+    info: Info,
+    range: DateRangeInput,
+    horizon_months: int = 12,
+    monthly_discount: float = 0.01,
+    sort: CustomerValueSort = CustomerValueSort.LIFETIME_VALUE,
+    first: int = 20,
+    after: str | None = None,
+) -> CustomerLifetimeValues:
+    limit = page_size(first, info.context.settings)
+    async with info.context.db() as session:
+        result = await lifetime_values.lifetime_values(
+            session, DateRange(range.start, range.end), horizon_months, monthly_discount
+        )
+    valuation = result.valuation
+    customers = valuation.customers.rename_axis("customer_id").reset_index()
+    ordered = customers.sort_values(
+        [sort.value, "customer_id"], ascending=[False, True], kind="stable"
+    ).set_index("customer_id")
+    start = _after([str(key) for key in ordered.index], after)
+    rows = list(ordered.iloc[start : start + limit + 1].itertuples())
+    return CustomerLifetimeValues(
+        horizon_months=valuation.horizon_months,
+        monthly_discount=valuation.monthly_discount,
+        parameters=parameters_from(valuation),
+        simple_ltv=result.simple_ltv,
+        warnings=list(valuation.warnings),
+        customers=build_connection(
+            rows, limit, len(ordered), lambda row: str(row.Index), customer_value_from
+        ),
+    )
+
+
+def _after(keys: list[str], after: str | None) -> int:
+    """Where the page after cursor `after` starts in `keys`."""
+    cursor = decode_cursor(after)
+    if cursor is None:
+        return 0
+    if cursor not in keys:
+        raise InvalidInput("`after` names no row of this result; the data may have changed")
+    return keys.index(cursor) + 1

@@ -7,7 +7,12 @@ import strawberry
 from saaslens.resolvers import predictions
 from saaslens.schema.connections import Connection
 from saaslens.schema.permissions import IsAnalyst, IsViewer, needs
-from saaslens.schema.types.predictions import LeadModel, LeadScore, MetricForecast
+from saaslens.schema.types.predictions import (
+    CustomerLifetimeValues,
+    LeadModel,
+    LeadScore,
+    MetricForecast,
+)
 
 
 @strawberry.type
@@ -27,6 +32,12 @@ class PredictionsQuery:
         resolver=predictions.forecast,
         description="Forecast a whole-store metric `horizon` periods past `range`, with "
         "intervals at `levels` (default 0.8 and 0.95); the model is chosen by backtest.",
+    )
+    customer_lifetime_values: CustomerLifetimeValues = strawberry.field(
+        extensions=needs(IsViewer),
+        resolver=predictions.customer_lifetime_values,
+        description="BG/NBD and Gamma-Gamma fitted on the charges inside `range`, observed "
+        "until its last day; customers sorted by `sort`, highest first.",
     )
 
 

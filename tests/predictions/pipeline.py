@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from saaslens.config import load_settings
 from saaslens.data.demo import Scenario, simulate
+from saaslens.data.demo.loading import write
 from saaslens.data.ingestion import ingest
 from saaslens.data.ingestion.records import Kind
 
@@ -29,3 +30,10 @@ async def write_leads(sessions: Sessions, scenario: Scenario = SCENARIO) -> None
             async with sessions() as session:
                 report = await ingest(session, kind, table.rows(start, start + BATCH), settings)
                 assert report.accepted, report.errors[:3]
+
+
+async def write_business(sessions: Sessions, scenario: Scenario) -> None:
+    """The whole simulated business, as `saaslens demo` writes it."""
+    url = sessions.kw["bind"].url.render_as_string(hide_password=False)
+    settings = load_settings(database_url=url)
+    await write(simulate(scenario), sessions, settings, batch_size=5000, progress=lambda *_: None)

@@ -8,11 +8,9 @@ import pandas as pd
 import pytest
 
 from saaslens.analytics.forecasting import forecast_series
-from saaslens.config import load_settings
-from saaslens.data.demo import Scenario, simulate
-from saaslens.data.demo.loading import write
+from saaslens.data.demo import Scenario
 from tests.api import Api
-from tests.predictions.pipeline import Sessions
+from tests.predictions.pipeline import Sessions, write_business
 
 SCENARIO = Scenario(customers=150, seed=5, end=date(2025, 1, 1), months=40, events_per_user=0)
 RANGE = {"start": "2022-01-01", "end": "2024-12-31"}
@@ -24,12 +22,6 @@ FORECAST = """query($range: DateRangeInput!) {
     points { start value intervals { level lower upper } }
     accuracy { model mape mase coverage { level share } }
     baseline { model mase } } }"""
-
-
-async def write_business(sessions: Sessions, scenario: Scenario) -> None:
-    url = sessions.kw["bind"].url.render_as_string(hide_password=False)
-    settings = load_settings(database_url=url)
-    await write(simulate(scenario), sessions, settings, batch_size=5000, progress=lambda *_: None)
 
 
 async def test_forecast_matches_forecast_series_on_the_same_series(

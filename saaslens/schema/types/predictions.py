@@ -1,15 +1,18 @@
-"""Types for predictions: lead conversion models, scored leads and metric forecasts."""
+"""Types for predictions: lead models and scores, metric forecasts, lifetime values."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import Enum
 from typing import Any
 
 import strawberry
 
 from saaslens.analytics.forecasting import Accuracy, Forecast
 from saaslens.analytics.lead_scoring import ScoredLead
+from saaslens.analytics.lifetime_value import CustomerValuation
 from saaslens.data import models
+from saaslens.schema.connections import Connection
 from saaslens.schema.types.scalars import Long
 
 
@@ -188,4 +191,71 @@ def forecast_from(forecast: Forecast) -> MetricForecast:
         accuracy=_accuracy(forecast.accuracy),
         baseline=_accuracy(forecast.baseline),
         candidates=[_accuracy(candidate) for candidate in forecast.candidates],
+    )
+
+
+@strawberry.enum(description="What to order customers by, highest first.")
+class CustomerValueSort(Enum):
+    LIFETIME_VALUE = "lifetime_value"
+    PROBABILITY_ALIVE = "probability_alive"
+    EXPECTED_PURCHASES = "expected_purchases"
+
+
+@strawberry.type(description="A fitted parameter and its standard error (null if unknown).")
+class ParameterEstimate:
+    model: str = strawberry.field(description="BG/NBD or Gamma-Gamma.")
+    name: str
+    value: float
+    standard_error: float | None
+
+
+@strawberry.type(
+    description="A customer's purchase summary (times in weeks, money in minor units of the "
+    "base currency) and what the models predict over the horizon."
+)
+class CustomerLifetimeValue:
+    customer_id: str
+    frequency: int = strawberry.field(description="Repeat purchase days.")
+    recency: float
+    age: float
+    monetary_value: float
+    probability_alive: float
+    expected_purchases: float
+    expected_spend: float
+    lifetime_value: float = strawberry.field(description="Discounted, over the horizon.")
+
+
+@strawberry.type
+class CustomerLifetimeValues:
+    horizon_months: int
+    monthly_discount: float
+    parameters: list[ParameterEstimate]
+    simple_ltv: float | None = strawberry.field(
+        description="The metrics' LTV (ARPA over customer churn) in the range's last month, "
+        "for comparison."
+    )
+    warnings: list[str]
+    customers: Connection[CustomerLifetimeValue]
+
+
+def parameters_from(valuation: CustomerValuation) -> list[ParameterEstimate]:
+    fits = (("BG/NBD", valuation.purchases.fit), ("Gamma-Gamma", valuation.spend.fit))
+    return [
+        ParameterEstimate(model=model, name=e.name, value=e.value, standard_error=e.standard_error)
+        for model, fit in fits
+        for e in fit.estimates
+    ]
+
+
+def customer_value_from(row: Any) -> CustomerLifetimeValue:
+    return CustomerLifetimeValue(
+        customer_id=str(row.Index),
+        frequency=int(row.frequency),
+        recency=float(row.recency),
+        age=float(row.age),
+        monetary_value=float(row.monetary_value),
+        probability_alive=float(row.probability_alive),
+        expected_purchases=float(row.expected_purchases),
+        expected_spend=float(row.expected_spend),
+        lifetime_value=float(row.lifetime_value),
     )
