@@ -12,7 +12,7 @@ from saaslens.data.queries.periods import DateRange, Granularity
 from saaslens.data.state import data_version
 from saaslens.errors import InvalidInput
 from saaslens.services.cache import cache_for
-from saaslens.services.pool import in_pool
+from saaslens.services.pool import end_reading, in_pool
 from saaslens.services.runner import Scope
 from saaslens.services.series import MetricName, metric_series
 
@@ -71,6 +71,7 @@ async def forecast_metric(
     if cached is not None:
         return cached  # type: ignore[return-value]
     history = await metric_history(session, metric, range, granularity)
+    await end_reading(session)
     forecast = await in_pool(
         forecast_series, history, SEASON_LENGTH[granularity], horizon, tuple(levels)
     )

@@ -15,7 +15,7 @@ from saaslens.data.models import LeadModel
 from saaslens.data.queries.lead_features import lead_features
 from saaslens.data.state import data_version
 from saaslens.services.cache import cache_for
-from saaslens.services.pool import in_pool
+from saaslens.services.pool import end_reading, in_pool
 
 
 def _train(frame: pd.DataFrame) -> tuple[str, dict[str, Any], bytes]:
@@ -36,6 +36,7 @@ async def train_lead_model(
     """Train on the store's won and lost leads and keep the model as the next version."""
     version = await data_version(session)
     frame = await lead_features(session)
+    await end_reading(session)
     algorithm, scores, model = await in_pool(_train, frame)
     latest = await session.scalar(select(func.max(LeadModel.version)))
     row = LeadModel(
@@ -69,6 +70,7 @@ async def lead_scores(session: AsyncSession) -> list[ScoredLead]:
     if cached is not None:
         return cached  # type: ignore[return-value]
     frame = await lead_features(session)
+    await end_reading(session)
     scores = await in_pool(_score, model.model, frame[frame["outcome"] == "open"])
     cache.put(key, scores)
     return scores

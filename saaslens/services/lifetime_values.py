@@ -15,7 +15,7 @@ from saaslens.data.queries.periods import DateRange, Granularity
 from saaslens.data.queries.purchases import purchase_days
 from saaslens.data.state import data_version
 from saaslens.services.cache import cache_for
-from saaslens.services.pool import in_pool
+from saaslens.services.pool import end_reading, in_pool
 from saaslens.services.runner import Scope
 from saaslens.services.series import MetricName, metric_series
 
@@ -60,6 +60,7 @@ async def lifetime_values(
     if cached is not None:
         return cached  # type: ignore[return-value]
     summary = await purchase_history(session, range)
+    await end_reading(session)
     valuation = await in_pool(
         value_customers, summary, horizon_months, monthly_discount, UNIT_DAYS
     )

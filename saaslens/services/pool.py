@@ -20,6 +20,7 @@ from concurrent.futures import ProcessPoolExecutor
 from threading import Lock
 from typing import TypeVar
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from threadpoolctl import threadpool_limits
 
 R = TypeVar("R")
@@ -50,6 +51,12 @@ def _single_threaded(function: Callable[..., R], *args: object) -> R:
     # is loaded already, and the function's module loads them as it unpickles.
     with threadpool_limits(limits=1):
         return function(*args)
+
+
+async def end_reading(session: AsyncSession) -> None:
+    """End the session's read transaction before a fit: fits take seconds, and an open
+    transaction would hold its locks (and a pooled connection) all that time."""
+    await session.commit()
 
 
 def shutdown() -> None:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import pickle
 from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import train_test_split
 from sqlalchemy import text
 
 from saaslens.analytics.lead_scoring import MIN_PER_OUTCOME
+from saaslens.data.queries.lead_features import lead_features
 from saaslens.data.state import data_version
 from saaslens.errors import InvalidInput
 from saaslens.services.leads import lead_scores, train_lead_model
@@ -47,6 +51,19 @@ async def test_a_model_trained_on_demo_leads_beats_the_base_rate(sessions: Sessi
         share * (1 - rate) ** 2 + (1 - share) * rate**2
     )
     assert {row["feature"] for row in scores["importances"]} >= {"source", "attr_job_title"}
+
+    # The stored model, scored by sklearn's metrics on the same held-out quarter.
+    scorer = pickle.loads(model.model)
+    async with sessions() as session:
+        frame = await lead_features(session)
+    closed = frame[frame["outcome"] != "open"]
+    outcome = (closed["outcome"] == "won").to_numpy(dtype=int)
+    _, x_test, _, y_test = train_test_split(
+        scorer.design.matrix(closed), outcome, test_size=0.25, stratify=outcome, random_state=0
+    )
+    predicted = scorer.probabilities(x_test)
+    assert scores["auc"] == pytest.approx(roc_auc_score(y_test, predicted))
+    assert scores["brier"] == pytest.approx(np.mean((predicted - y_test) ** 2))
 
     async with sessions() as session:
         scored = await lead_scores(session)

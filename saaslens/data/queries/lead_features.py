@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import case, func, select
+from sqlalchemy import Subquery, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from saaslens.data.models import Lead, LeadStageChange
@@ -22,16 +22,6 @@ CLOSING_STAGES = ("won", "lost")
 # Pipeline stages in the order deals move through them; others rank lowest.
 PIPELINE_STAGES = ("new", "qualified", "demo", "proposal", "negotiation")
 NO_STAGE = "none"
-FEATURE_COLUMNS = (
-    "source",
-    "campaign",
-    "country",
-    "company_size",
-    "industry",
-    "days_in_pipeline",
-    "stage_changes",
-    "furthest_stage",
-)
 
 
 async def lead_features(session: AsyncSession) -> pd.DataFrame:
@@ -59,7 +49,7 @@ async def lead_features(session: AsyncSession) -> pd.DataFrame:
     return _frame([row._asdict() for row in rows])
 
 
-def _history() -> Any:
+def _history() -> Subquery:
     rank = case(
         *(
             (LeadStageChange.stage == stage, index + 1)
