@@ -22,6 +22,7 @@ from saaslens.logs import request_id
 from saaslens.schema import schema
 from saaslens.schema.context import context_getter
 from saaslens.schema.router import GraphQLEndpoint
+from saaslens.services import pool
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             yield
         finally:
             await automation.stop()
+            await asyncio.to_thread(pool.shutdown)
             await engine.dispose()
 
     app = FastAPI(title="saaslens", lifespan=lifespan, docs_url=None, redoc_url=None)

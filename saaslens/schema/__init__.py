@@ -10,6 +10,7 @@ from saaslens.schema.automation import AutomationMutation, AutomationQuery, Auto
 from saaslens.schema.errors import ErrorShaping, Schema
 from saaslens.schema.ingestion import IngestionMutation
 from saaslens.schema.metrics import MetricsQuery
+from saaslens.schema.predictions import PredictionsMutation, PredictionsQuery
 from saaslens.schema.records import RecordsQuery
 from saaslens.schema.statistics import StatisticsQuery
 from saaslens.schema.store import StoreSubscription
@@ -21,8 +22,14 @@ QUERIES: tuple[type, ...] = (
     AutomationQuery,
     MetricsQuery,
     StatisticsQuery,
+    PredictionsQuery,
 )
-MUTATIONS: tuple[type, ...] = (AccountsMutation, IngestionMutation, AutomationMutation)
+MUTATIONS: tuple[type, ...] = (
+    AccountsMutation,
+    IngestionMutation,
+    AutomationMutation,
+    PredictionsMutation,
+)
 SUBSCRIPTIONS: tuple[type, ...] = (StoreSubscription, AutomationSubscription)
 
 

@@ -12,6 +12,7 @@ from saaslens.data.models.automation import (
 )
 from saaslens.data.models.base import Base
 from saaslens.data.models.meta import StoreState
+from saaslens.data.models.predictions import LeadModel
 from saaslens.data.models.records import (
     Customer,
     Event,
@@ -34,6 +35,7 @@ __all__ = [
     "Execution",
     "ExecutionLog",
     "Lead",
+    "LeadModel",
     "LeadStageChange",
     "Payment",
     "Schedule",
