@@ -1,6 +1,6 @@
 """lead models
 
-Revision ID: 0004_lead_models
+Revision ID: 0004
 Revises: 0003
 """
 
@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql
 
 import saaslens.data.models.base
 
-revision: str = "0004_lead_models"
+revision: str = "0004"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
