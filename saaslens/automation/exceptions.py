@@ -31,3 +31,11 @@ class InvalidParameters(InvalidInput):
 
 class ScriptDisabled(InvalidInput):
     """A disabled script does not run until it is enabled again."""
+
+
+class ScheduleNotFound(NotFound):
+    """No schedule has that id."""
+
+
+class InvalidSchedule(InvalidInput):
+    """A cron expression, time zone, interval or date range that cannot be scheduled."""

@@ -11,11 +11,23 @@ from saaslens.schema.errors import ErrorShaping, Schema
 from saaslens.schema.ingestion import IngestionMutation
 from saaslens.schema.metrics import MetricsQuery
 from saaslens.schema.records import RecordsQuery
+from saaslens.schema.schedules import SchedulesMutation, SchedulesQuery
 from saaslens.schema.store import StoreSubscription
 from saaslens.schema.types.scalars import SCALARS
 
-QUERIES: tuple[type, ...] = (RecordsQuery, AccountsQuery, AutomationQuery, MetricsQuery)
-MUTATIONS: tuple[type, ...] = (AccountsMutation, IngestionMutation, AutomationMutation)
+QUERIES: tuple[type, ...] = (
+    RecordsQuery,
+    AccountsQuery,
+    AutomationQuery,
+    MetricsQuery,
+    SchedulesQuery,
+)
+MUTATIONS: tuple[type, ...] = (
+    AccountsMutation,
+    IngestionMutation,
+    AutomationMutation,
+    SchedulesMutation,
+)
 SUBSCRIPTIONS: tuple[type, ...] = (StoreSubscription, AutomationSubscription)
 
 
