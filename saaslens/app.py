@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from saaslens.auth.clock import Clock, system_clock
+from saaslens.automation.alerting import Alerting
 from saaslens.automation.engine import Engine
 from saaslens.automation.scheduler import Scheduler
 from saaslens.config import Settings, get_settings
@@ -35,7 +36,8 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     engine = create_engine(settings.database_url)
     sessions = create_session_factory(engine)
     automation = Engine.for_settings(settings, sessions)
-    scheduler = Scheduler(sessions, automation, settings.database_url)
+    alerting = Alerting(sessions, automation, settings.reporting_time_zone)
+    scheduler = Scheduler(sessions, automation, alerting, settings.database_url)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -39,3 +39,11 @@ class ScheduleNotFound(NotFound):
 
 class InvalidSchedule(InvalidInput):
     """A cron expression, time zone, interval or date range that cannot be scheduled."""
+
+
+class AlertRuleNotFound(NotFound):
+    """No alert rule has that id."""
+
+
+class InvalidAlertRule(InvalidInput):
+    """A condition without its numbers, or a metric, schedule or cool-down that cannot be used."""

@@ -35,11 +35,12 @@ from apscheduler.triggers.base import BaseTrigger
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from saaslens.automation import schedules
+from saaslens.automation import alerts, schedules
+from saaslens.automation.alerting import Alerting
 from saaslens.automation.engine import Engine
 from saaslens.automation.eventbrokers.postgresql import asyncpg_dsn
 from saaslens.automation.exceptions import InvalidParameters, ScriptDisabled, ScriptNotFound
-from saaslens.data.models import Schedule
+from saaslens.data.models import AlertRule, Schedule
 
 logger = logging.getLogger(__name__)
 
@@ -57,12 +58,14 @@ class Scheduler:
         self,
         sessions: async_sessionmaker[AsyncSession],
         engine: Engine,
+        alerting: Alerting,
         database_url: str,
         check_seconds: float = 5.0,
         now: Callable[[], datetime] = _system_now,
     ) -> None:
         self.sessions = sessions
         self.engine = engine
+        self.alerting = alerting
         self._dsn = asyncpg_dsn(database_url) if database_url.startswith("postgresql") else None
         self._check_seconds = check_seconds
         self._now = now
@@ -98,9 +101,19 @@ class Scheduler:
             return
         async with self.sessions() as session:
             row = await session.get(Schedule, schedule_id)
-        self._unload(schedule_id)
+        self._unload(_schedule_job(schedule_id))
         if row is not None and not row.paused:
             self._load(row)
+
+    async def sync_rule(self, rule_id: int) -> None:
+        """Likewise for an alert rule's checks."""
+        if self._aps is None:
+            return
+        async with self.sessions() as session:
+            rule = await session.get(AlertRule, rule_id)
+        self._unload(_rule_job(rule_id))
+        if rule is not None and rule.enabled:
+            self._load_rule(rule)
 
     async def _contend(self) -> None:
         while True:
@@ -135,6 +148,9 @@ class Scheduler:
         self._aps.start()
         async with self.sessions() as session:
             rows = [row for row in await schedules.listing(session) if not row.paused]
+            rules = [rule for rule in await alerts.listing(session) if rule.enabled]
+        for rule in rules:
+            self._load_rule(rule)
         now = self._now()
         for row in rows:
             trigger = self._load(row)
@@ -157,16 +173,31 @@ class Scheduler:
             self._fire,
             trigger,
             args=[row.id, trigger],
-            id=str(row.id),
+            id=_schedule_job(row.id),
             misfire_grace_time=row.misfire_grace_seconds,
             coalesce=row.coalesce,
             replace_existing=True,
         )
         return trigger
 
-    def _unload(self, schedule_id: int) -> None:
-        if self._aps is not None and self._aps.get_job(str(schedule_id)) is not None:
-            self._aps.remove_job(str(schedule_id))
+    def _load_rule(self, rule: AlertRule) -> None:
+        spec = alerts.evaluation_schedule(alerts.spec_of(rule))
+        assert self._aps is not None
+        # A check judges the data as it is now, so a late one is as good as
+        # any and missed ones are not repeated.
+        self._aps.add_job(
+            self.alerting.check,
+            schedules.trigger_for(spec, rule.created_at),
+            args=[rule.id],
+            id=_rule_job(rule.id),
+            misfire_grace_time=None,
+            coalesce=True,
+            replace_existing=True,
+        )
+
+    def _unload(self, job: str) -> None:
+        if self._aps is not None and self._aps.get_job(job) is not None:
+            self._aps.remove_job(job)
 
     async def _fire(self, schedule_id: int, trigger: BaseTrigger) -> None:
         """APScheduler's job: run the fire time due now that the schedule has not run yet.
@@ -204,3 +235,11 @@ class Scheduler:
             await self.engine.submit(row.script_id, row.parameters, snapshot, "schedule")
         except (ScriptNotFound, ScriptDisabled, InvalidParameters) as error:
             logger.warning("schedule %d did not run its script: %s", schedule_id, error)
+
+
+def _schedule_job(schedule_id: int) -> str:
+    return f"schedule {schedule_id}"
+
+
+def _rule_job(rule_id: int) -> str:
+    return f"alert rule {rule_id}"

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from saaslens.automation import schedules, scripts
+from saaslens.automation.alerting import Alerting
 from saaslens.automation.engine import Engine
 from saaslens.automation.eventbrokers.postgresql import asyncpg_dsn
 from saaslens.automation.scheduler import LEADER_LOCK, Scheduler
@@ -32,7 +33,8 @@ async def running_scheduler(
     """A scheduler queueing into an engine that does not run anything, so runs stay QUEUED."""
     engine = Engine.for_settings(settings, sessions)
     await engine.broker.start()
-    scheduler = Scheduler(sessions, engine, settings.database_url, check_seconds)
+    alerting = Alerting(sessions, engine, settings.reporting_time_zone)
+    scheduler = Scheduler(sessions, engine, alerting, settings.database_url, check_seconds)
     await scheduler.start()
     try:
         yield scheduler
