@@ -6,6 +6,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from saaslens.schema.accounts import AccountsMutation, AccountsQuery
+from saaslens.schema.alerts import AlertsMutation, AlertsQuery, AlertsSubscription
 from saaslens.schema.automation import AutomationMutation, AutomationQuery, AutomationSubscription
 from saaslens.schema.errors import ErrorShaping, Schema
 from saaslens.schema.ingestion import IngestionMutation
@@ -21,14 +22,20 @@ QUERIES: tuple[type, ...] = (
     AutomationQuery,
     MetricsQuery,
     SchedulesQuery,
+    AlertsQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     AccountsMutation,
     IngestionMutation,
     AutomationMutation,
     SchedulesMutation,
+    AlertsMutation,
 )
-SUBSCRIPTIONS: tuple[type, ...] = (StoreSubscription, AutomationSubscription)
+SUBSCRIPTIONS: tuple[type, ...] = (
+    StoreSubscription,
+    AutomationSubscription,
+    AlertsSubscription,
+)
 
 
 def _root(name: str, types: tuple[type, ...]) -> type | None:
