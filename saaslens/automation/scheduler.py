@@ -2,7 +2,8 @@
 
 APScheduler keeps its jobs in memory only. The schedules table is the
 truth: at start the jobs are built from it, and every change made through
-the API is applied to the running scheduler too.
+the API, in any process, reaches the leading scheduler as an event through
+the broker. After the broker reconnects, the leader rebuilds its jobs.
 
 Runs missed while no process was scheduling (a downtime, a hand-over) are
 found at start from each schedule's `last_run_at`: the fire times after it
@@ -38,6 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from saaslens.automation import alerts, schedules
 from saaslens.automation.alerting import Alerting
 from saaslens.automation.engine import Engine
+from saaslens.automation.eventbrokers.abc import Resync, TriggerChanged
 from saaslens.automation.eventbrokers.postgresql import asyncpg_dsn
 from saaslens.automation.exceptions import InvalidParameters, ScriptDisabled, ScriptNotFound
 from saaslens.data.models import AlertRule, Schedule
@@ -46,6 +48,8 @@ logger = logging.getLogger(__name__)
 
 # The advisory lock's key: any fixed number no other part of saaslens uses.
 LEADER_LOCK = 0x5AA5_1E25
+SCHEDULE = "schedule"
+ALERT_RULE = "alert rule"
 LOST_CONNECTION = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
@@ -72,6 +76,7 @@ class Scheduler:
         self._aps: AsyncIOScheduler | None = None
         self._lock_connection: Any = None
         self._watch: asyncio.Task[None] | None = None
+        self._listener: asyncio.Task[None] | None = None
         self._firing: set[asyncio.Task[None]] = set()
         self.leading = asyncio.Event()
 
@@ -85,34 +90,61 @@ class Scheduler:
         Like the engine, the scheduler waits for a store that does not answer yet.
         """
         self._watch = asyncio.create_task(self._contend(), name="scheduler leadership")
+        self._listener = asyncio.create_task(self._follow_changes(), name="schedule changes")
 
     async def stop(self) -> None:
-        if self._watch is not None:
-            self._watch.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._watch
+        for task in (self._watch, self._listener):
+            if task is not None:
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
         self._step_down()
         await asyncio.gather(*self._firing, return_exceptions=True)
         await self._drop_lock_connection()
 
     async def sync(self, schedule_id: int) -> None:
-        """Make the running scheduler match the row: add, replace or remove its job."""
-        if self._aps is None:
-            return
-        async with self.sessions() as session:
-            row = await session.get(Schedule, schedule_id)
-        self._unload(_schedule_job(schedule_id))
-        if row is not None and not row.paused:
-            self._load(row)
+        """Tell whichever process leads that the schedule's row changed."""
+        await self.engine.broker.publish(TriggerChanged(SCHEDULE, schedule_id))
 
     async def sync_rule(self, rule_id: int) -> None:
         """Likewise for an alert rule's checks."""
+        await self.engine.broker.publish(TriggerChanged(ALERT_RULE, rule_id))
+
+    async def _follow_changes(self) -> None:
+        async with self.engine.broker.subscribe() as events:
+            async for event in events:
+                if self._aps is None:
+                    continue
+                if isinstance(event, TriggerChanged):
+                    await self._apply(event)
+                elif isinstance(event, Resync):
+                    await self._reload()
+
+    async def _apply(self, change: TriggerChanged) -> None:
+        """Make the running scheduler match the row: add, replace or remove its job."""
+        async with self.sessions() as session:
+            if change.trigger == SCHEDULE:
+                row = await session.get(Schedule, change.id)
+                self._unload(_schedule_job(change.id))
+                if row is not None and not row.paused:
+                    self._load(row)
+            else:
+                rule = await session.get(AlertRule, change.id)
+                self._unload(_rule_job(change.id))
+                if rule is not None and rule.enabled:
+                    self._load_rule(rule)
+
+    async def _reload(self) -> None:
+        """Rebuild every job, after changes may have been missed; no runs are caught up."""
+        async with self.sessions() as session:
+            rows = [row for row in await schedules.listing(session) if not row.paused]
+            rules = [rule for rule in await alerts.listing(session) if rule.enabled]
         if self._aps is None:
             return
-        async with self.sessions() as session:
-            rule = await session.get(AlertRule, rule_id)
-        self._unload(_rule_job(rule_id))
-        if rule is not None and rule.enabled:
+        self._aps.remove_all_jobs()
+        for row in rows:
+            self._load(row)
+        for rule in rules:
             self._load_rule(rule)
 
     async def _contend(self) -> None:
