@@ -115,10 +115,14 @@ class Scheduler:
             async for event in events:
                 if self._aps is None:
                     continue
-                if isinstance(event, TriggerChanged):
-                    await self._apply(event)
-                elif isinstance(event, Resync):
-                    await self._reload()
+                try:
+                    if isinstance(event, TriggerChanged):
+                        await self._apply(event)
+                    elif isinstance(event, Resync):
+                        await self._reload()
+                except SQLAlchemyError:
+                    # The jobs are rebuilt from the tables at the next Resync or change of leader.
+                    logger.exception("the scheduler could not apply %s", event)
 
     async def _apply(self, change: TriggerChanged) -> None:
         """Make the running scheduler match the row: add, replace or remove its job."""
