@@ -14,7 +14,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from saaslens.auth.clock import Clock, system_clock
+from saaslens.automation.alerting import Alerting
 from saaslens.automation.engine import Engine
+from saaslens.automation.scheduler import Scheduler
 from saaslens.config import Settings, get_settings
 from saaslens.data.engine import create_engine, create_session_factory
 from saaslens.data.migrate import current_revision, head_revision
@@ -35,14 +37,18 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     engine = create_engine(settings.database_url)
     sessions = create_session_factory(engine)
     automation = Engine.for_settings(settings, sessions)
+    alerting = Alerting(sessions, automation, settings.reporting_time_zone)
+    scheduler = Scheduler(sessions, automation, alerting, settings.database_url)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         logger.info("serving %s", engine.url.render_as_string(hide_password=True))
         await automation.start()
+        await scheduler.start()
         try:
             yield
         finally:
+            await scheduler.stop()
             await automation.stop()
             await asyncio.to_thread(pool.shutdown)
             await engine.dispose()
@@ -52,9 +58,10 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     app.state.engine = engine
     app.state.sessions = sessions
     app.state.automation = automation
+    app.state.scheduler = scheduler
     graphql = GraphQLEndpoint(
         schema,
-        context_getter=context_getter(settings, sessions, clock, automation),
+        context_getter=context_getter(settings, sessions, clock, automation, scheduler),
         allowed_origins=settings.allowed_origins,
         graphql_ide="graphiql" if settings.graphiql_enabled else None,
         subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],

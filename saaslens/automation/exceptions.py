@@ -31,3 +31,19 @@ class InvalidParameters(InvalidInput):
 
 class ScriptDisabled(InvalidInput):
     """A disabled script does not run until it is enabled again."""
+
+
+class ScheduleNotFound(NotFound):
+    """No schedule has that id."""
+
+
+class InvalidSchedule(InvalidInput):
+    """A cron expression, time zone, interval or date range that cannot be scheduled."""
+
+
+class AlertRuleNotFound(NotFound):
+    """No alert rule has that id."""
+
+
+class InvalidAlertRule(InvalidInput):
+    """A condition without its numbers, or a metric, schedule or cool-down that cannot be used."""

@@ -6,12 +6,14 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from saaslens.schema.accounts import AccountsMutation, AccountsQuery
+from saaslens.schema.alerts import AlertsMutation, AlertsQuery, AlertsSubscription
 from saaslens.schema.automation import AutomationMutation, AutomationQuery, AutomationSubscription
 from saaslens.schema.errors import ErrorShaping, Schema
 from saaslens.schema.ingestion import IngestionMutation
 from saaslens.schema.metrics import MetricsQuery
 from saaslens.schema.predictions import PredictionsMutation, PredictionsQuery
 from saaslens.schema.records import RecordsQuery
+from saaslens.schema.schedules import SchedulesMutation, SchedulesQuery
 from saaslens.schema.statistics import StatisticsQuery
 from saaslens.schema.store import StoreSubscription
 from saaslens.schema.types.scalars import SCALARS
@@ -23,14 +25,22 @@ QUERIES: tuple[type, ...] = (
     MetricsQuery,
     StatisticsQuery,
     PredictionsQuery,
+    SchedulesQuery,
+    AlertsQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     AccountsMutation,
     IngestionMutation,
     AutomationMutation,
     PredictionsMutation,
+    SchedulesMutation,
+    AlertsMutation,
 )
-SUBSCRIPTIONS: tuple[type, ...] = (StoreSubscription, AutomationSubscription)
+SUBSCRIPTIONS: tuple[type, ...] = (
+    StoreSubscription,
+    AutomationSubscription,
+    AlertsSubscription,
+)
 
 
 def _root(name: str, types: tuple[type, ...]) -> type | None:

@@ -23,6 +23,7 @@ from saaslens.auth.clock import Clock, system_clock
 from saaslens.auth.sessions import IssuedSession
 from saaslens.auth.viewers import Viewer, authenticate
 from saaslens.automation.engine import Engine
+from saaslens.automation.scheduler import Scheduler
 from saaslens.config import Settings
 from saaslens.errors import RateLimited
 from saaslens.logs import request_id
@@ -43,6 +44,7 @@ class Context(BaseContext):
         sessions: async_sessionmaker[AsyncSession],
         request_id: str,
         engine: Engine,
+        scheduler: Scheduler,
         clock: Clock = system_clock,
     ) -> None:
         super().__init__()
@@ -50,6 +52,7 @@ class Context(BaseContext):
         self.sessions = sessions
         self.request_id = request_id
         self.engine = engine
+        self.scheduler = scheduler
         self.clock = clock
         self.open_subscriptions = 0
         self.credential: Credential | None = None
@@ -120,11 +123,12 @@ def context_getter(
     sessions: async_sessionmaker[AsyncSession],
     clock: Clock,
     engine: Engine,
+    scheduler: Scheduler,
 ) -> ContextGetter:
     """The FastAPI dependency that builds each request's context."""
 
     async def context(connection: HTTPConnection, response: Response) -> Context:
-        context = Context(settings, sessions, request_id.get(), engine, clock)
+        context = Context(settings, sessions, request_id.get(), engine, scheduler, clock)
         credential = request_credential(connection, settings)
         _check_origin(connection, settings, credential)
         viewer = await context.authenticate(credential)

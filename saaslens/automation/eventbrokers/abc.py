@@ -42,14 +42,41 @@ class CancelRequested:
 
 
 @dataclass(frozen=True, slots=True)
+class AlertFired:
+    """An alert rule fired and recorded alert `alert_id`."""
+
+    alert_id: int
+    rule_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class TriggerChanged:
+    """A schedule or an alert rule (`trigger`) was made, changed or deleted; the leader reloads it.
+
+    Not `kind`: that key names the event's class on the wire.
+    """
+
+    trigger: str
+    id: int
+
+
+@dataclass(frozen=True, slots=True)
 class Resync:
     """Events may have been lost; listeners should read what they follow again."""
 
 
-Event = ExecutionChanged | OutputAppended | CancelRequested | Resync
+Event = ExecutionChanged | OutputAppended | CancelRequested | AlertFired | TriggerChanged | Resync
 
 _KINDS: dict[str, type[Event]] = {
-    kind.__name__: kind for kind in (ExecutionChanged, OutputAppended, CancelRequested, Resync)
+    kind.__name__: kind
+    for kind in (
+        ExecutionChanged,
+        OutputAppended,
+        CancelRequested,
+        AlertFired,
+        TriggerChanged,
+        Resync,
+    )
 }
 
 

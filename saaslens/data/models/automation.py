@@ -57,6 +57,9 @@ class Schedule(Base):
     coalesce: Mapped[bool] = mapped_column(default=True)
     parameters: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime]
+    last_run_at: Mapped[datetime | None] = mapped_column(
+        comment="the fire time of the newest run, to find runs missed while down"
+    )
 
 
 class AlertRule(Base):

@@ -1,0 +1,318 @@
+"""Alert rules: watch a metric series and, when its newest period crosses a line, say so.
+
+A rule names a metric, a granularity and a segment, and a condition on the
+newest period (which may still be running): above or below a threshold, or
+further from the mean of the `trailing_periods` before it than `deviations`
+sample standard deviations. A rule that holds, outside its cool-down,
+records an alert with the metric snapshot and queues its script with that
+snapshot as input (trigger "alert"). Rules are checked on their own cron
+schedule by the scheduler, or on demand.
+
+A third condition, a lead score above p, waits for a lead scoring model;
+none is on main yet, so it is not offered.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from saaslens.automation import schedules, scripts
+from saaslens.automation.exceptions import AlertRuleNotFound, InvalidAlertRule, InvalidSchedule
+from saaslens.automation.schedules import ScheduleKind, ScheduleSpec
+from saaslens.data.buckets import date_of_day, day_number
+from saaslens.data.models import Alert, AlertRule
+from saaslens.data.queries.periods import DateRange, Granularity
+from saaslens.data.queries.segments import Segment
+from saaslens.services.runner import Scope
+from saaslens.services.series import MetricName, Point, metric_series
+
+MAX_TRAILING_PERIODS = 120
+
+
+class Condition(StrEnum):
+    ABOVE = "above"
+    BELOW = "below"
+    DEVIATION = "deviation"
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSpec:
+    name: str
+    metric: MetricName
+    condition: Condition
+    granularity: Granularity = Granularity.MONTH
+    segment: Mapping[str, str] = field(default_factory=dict)
+    threshold: float | None = None
+    deviations: float | None = None
+    trailing_periods: int | None = None
+    cron: str = "*/15 * * * *"
+    time_zone: str = "UTC"
+    cooldown_seconds: int = 3600
+    script_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RuleChanges:
+    """An update: None leaves a setting as it is."""
+
+    name: str | None = None
+    condition: Condition | None = None
+    threshold: float | None = None
+    deviations: float | None = None
+    trailing_periods: int | None = None
+    cron: str | None = None
+    time_zone: str | None = None
+    cooldown_seconds: int | None = None
+    script_id: int | None = None
+
+    def applied_to(self, spec: RuleSpec) -> RuleSpec:
+        given = {
+            item.name: getattr(self, item.name)
+            for item in fields(self)
+            if getattr(self, item.name) is not None
+        }
+        return replace(spec, **given)
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What a check saw: the newest period's value and whether the condition holds."""
+
+    period: date | None
+    value: float | None
+    holds: bool
+    mean: float | None = None
+    std: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """A check's outcome: the reading, and the alert it recorded if the rule fired."""
+
+    reading: Reading
+    snapshot: dict[str, Any]
+    cooling_down: bool
+    alert: Alert | None
+
+
+def spec_of(row: AlertRule) -> RuleSpec:
+    return RuleSpec(
+        name=row.name,
+        metric=MetricName(row.metric),
+        condition=Condition(row.condition),
+        granularity=Granularity(row.granularity),
+        segment=dict(row.segment_filter),
+        threshold=row.threshold,
+        deviations=row.deviations,
+        trailing_periods=row.trailing_periods,
+        cron=row.cron,
+        time_zone=row.time_zone,
+        cooldown_seconds=row.cooldown_seconds,
+        script_id=row.script_id,
+    )
+
+
+def evaluation_schedule(spec: RuleSpec) -> ScheduleSpec:
+    """When the rule is checked, as a schedule the scheduler understands."""
+    return ScheduleSpec(0, ScheduleKind.CRON, cron=spec.cron, time_zone=spec.time_zone)
+
+
+def read_series(values: Sequence[Point], spec: RuleSpec) -> Reading:
+    """Judge the newest point against the condition; periods with no value are left out."""
+    known = [point for point in values if point.value is not None]
+    if not known:
+        return Reading(None, None, False)
+    newest = known[-1]
+    value = newest.value
+    assert value is not None
+    if spec.condition is Condition.ABOVE:
+        return Reading(newest.start, value, value > _number(spec.threshold))
+    if spec.condition is Condition.BELOW:
+        return Reading(newest.start, value, value < _number(spec.threshold))
+    trailing = [point.value for point in known[:-1] if point.value is not None]
+    trailing = trailing[-(spec.trailing_periods or 0) :]
+    if len(trailing) < 2:
+        return Reading(newest.start, value, False)
+    mean = statistics.fmean(trailing)
+    std = statistics.stdev(trailing)
+    holds = abs(value - mean) > _number(spec.deviations) * std
+    return Reading(newest.start, value, holds, mean, std)
+
+
+def _number(value: float | None) -> float:
+    assert value is not None, "checked when the rule was saved"
+    return value
+
+
+def _check(spec: RuleSpec) -> None:
+    if spec.condition in (Condition.ABOVE, Condition.BELOW) and spec.threshold is None:
+        raise InvalidAlertRule(f"an {spec.condition} condition needs a threshold")
+    if spec.condition is Condition.DEVIATION:
+        if spec.deviations is None or spec.deviations <= 0:
+            raise InvalidAlertRule("a deviation condition needs a positive number of deviations")
+        if not spec.trailing_periods or not 2 <= spec.trailing_periods <= MAX_TRAILING_PERIODS:
+            raise InvalidAlertRule(
+                f"a deviation condition compares with 2 to {MAX_TRAILING_PERIODS} trailing periods"
+            )
+    if spec.cooldown_seconds < 0:
+        raise InvalidAlertRule("the cool-down cannot be negative")
+    unknown = set(spec.segment) - {"plan", "country", "segment"}
+    if unknown:
+        raise InvalidAlertRule(f"segments filter by plan, country or segment, not {unknown}")
+    try:
+        schedules.trigger_for(evaluation_schedule(spec), datetime.now().astimezone())
+    except InvalidSchedule as error:
+        raise InvalidAlertRule(error.message) from None
+
+
+async def create(session: AsyncSession, spec: RuleSpec, now: datetime) -> AlertRule:
+    _check(spec)
+    if spec.script_id is not None:
+        await scripts.read(session, spec.script_id)
+    row = AlertRule(created_at=now, enabled=True)
+    _write(row, spec)
+    session.add(row)
+    await session.commit()
+    return row
+
+
+def _write(row: AlertRule, spec: RuleSpec) -> None:
+    row.name = spec.name
+    row.metric = spec.metric.value
+    row.granularity = spec.granularity.value
+    row.segment_filter = dict(spec.segment)
+    row.condition = spec.condition.value
+    row.threshold = spec.threshold
+    row.deviations = spec.deviations
+    row.trailing_periods = spec.trailing_periods
+    row.cron = spec.cron
+    row.time_zone = spec.time_zone
+    row.cooldown_seconds = spec.cooldown_seconds
+    row.script_id = spec.script_id
+
+
+async def read(session: AsyncSession, rule_id: int) -> AlertRule:
+    row = await session.get(AlertRule, rule_id)
+    if row is None:
+        raise AlertRuleNotFound(f"no alert rule has id {rule_id}")
+    return row
+
+
+async def listing(session: AsyncSession) -> list[AlertRule]:
+    return list((await session.scalars(select(AlertRule).order_by(AlertRule.id))).all())
+
+
+async def change(session: AsyncSession, rule_id: int, changes: RuleChanges) -> AlertRule:
+    row = await read(session, rule_id)
+    spec = changes.applied_to(spec_of(row))
+    _check(spec)
+    if changes.script_id is not None:
+        await scripts.read(session, changes.script_id)
+    _write(row, spec)
+    await session.commit()
+    return row
+
+
+async def set_enabled(session: AsyncSession, rule_id: int, enabled: bool) -> AlertRule:
+    row = await read(session, rule_id)
+    row.enabled = enabled
+    await session.commit()
+    return row
+
+
+async def remove(session: AsyncSession, rule_id: int) -> AlertRule:
+    """Delete the rule and the alerts it recorded, which mean nothing without it."""
+    row = await read(session, rule_id)
+    await session.execute(delete(Alert).where(Alert.rule_id == rule_id))
+    await session.delete(row)
+    await session.commit()
+    return row
+
+
+async def alerts(session: AsyncSession, rule_id: int | None, limit: int) -> list[Alert]:
+    query = select(Alert).order_by(Alert.id.desc()).limit(limit)
+    if rule_id is not None:
+        query = query.where(Alert.rule_id == rule_id)
+    return list((await session.scalars(query)).all())
+
+
+async def read_alert(session: AsyncSession, alert_id: int) -> Alert:
+    row = await session.get(Alert, alert_id)
+    assert row is not None, "alerts are only deleted with their rule"
+    return row
+
+
+def scope_of(spec: RuleSpec, today: date) -> Scope:
+    """The newest period holding `today`, with the trailing periods before it."""
+    back = spec.trailing_periods or 0
+    newest = spec.granularity.key_of_day(day_number(today))
+    start = date_of_day(spec.granularity.first_day(newest - back))
+    segment = Segment(
+        plan=spec.segment.get("plan"),
+        country=spec.segment.get("country"),
+        segment=spec.segment.get("segment"),
+    )
+    return Scope(DateRange(start, today), spec.granularity, segment)
+
+
+async def measure(
+    session: AsyncSession, row: AlertRule, now: datetime, reporting_zone: str
+) -> tuple[Reading, dict[str, Any]]:
+    """Read the rule's series as of `now` and judge it; the snapshot a script gets."""
+    spec = spec_of(row)
+    today = now.astimezone(ZoneInfo(reporting_zone)).date()
+    found = await metric_series(session, spec.metric, scope_of(spec, today))
+    points = found[0].points if found else []
+    reading = read_series(points, spec)
+    snapshot = {
+        "rule": {"id": row.id, "name": row.name},
+        "metric": spec.metric.value,
+        "granularity": spec.granularity.value,
+        "segment": dict(spec.segment),
+        "condition": spec.condition.value,
+        "threshold": spec.threshold,
+        "deviations": spec.deviations,
+        "period": reading.period.isoformat() if reading.period else None,
+        "value": reading.value,
+        "mean": reading.mean,
+        "std": reading.std,
+        "points": [{"start": point.start.isoformat(), "value": point.value} for point in points],
+        "checked_at": now.isoformat(),
+    }
+    return reading, snapshot
+
+
+def cooling_down(row: AlertRule, now: datetime) -> bool:
+    if row.last_fired_at is None:
+        return False
+    return now - row.last_fired_at < timedelta(seconds=row.cooldown_seconds)
+
+
+async def record(
+    session: AsyncSession,
+    row: AlertRule,
+    reading: Reading,
+    snapshot: dict[str, Any],
+    now: datetime,
+) -> Alert:
+    alert = Alert(rule_id=row.id, fired_at=now, value=reading.value, snapshot=snapshot)
+    session.add(alert)
+    row.last_fired_at = now
+    await session.commit()
+    return alert
+
+
+async def link_execution(session: AsyncSession, alert_id: int, execution_id: int) -> Alert:
+    alert = await read_alert(session, alert_id)
+    alert.execution_id = execution_id
+    await session.commit()
+    return alert
