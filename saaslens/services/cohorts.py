@@ -1,0 +1,106 @@
+"""Retention tables: who came back in the periods after they started."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from saaslens.analytics.retention import (
+    RetentionCurve,
+    counts_on,
+    counts_on_or_after,
+    retention_curve,
+)
+from saaslens.data.queries.frames import Statement
+from saaslens.data.queries.periods import Granularity, PeriodGrid
+from saaslens.data.queries.retention import (
+    Cohorting,
+    CohortStart,
+    Unit,
+    cohort_sizes,
+    last_offsets,
+    retained_on,
+)
+from saaslens.errors import InvalidInput
+from saaslens.services.engagement import check_event_names
+from saaslens.services.runner import Runner, Scope, group_value
+
+MAX_PERIODS = 104
+COHORT_GRANULARITIES = (Granularity.WEEK, Granularity.MONTH)
+
+
+@dataclass(frozen=True)
+class RetentionQuestion:
+    """Cohorts starting within `scope.range`, followed for `periods` periods (offset 0 on)."""
+
+    scope: Scope
+    cohorting: Cohorting = field(default_factory=lambda: Cohorting(CohortStart.SIGNUP))
+    periods: int = 12
+    on_or_after: bool = False
+
+
+@dataclass(frozen=True)
+class RetentionSeries:
+    group: str | None
+    curve: RetentionCurve
+
+
+@dataclass(frozen=True)
+class Retention:
+    grid: PeriodGrid
+    periods: int
+    series: list[RetentionSeries]
+
+
+class RetentionRunner(Runner[Retention]):
+    kind = "retention"
+
+    def __init__(self, question: RetentionQuestion) -> None:
+        self.question = question
+        self.grid = question.scope.range.grid(question.scope.granularity)
+
+    def key(self) -> Hashable:
+        return self.question
+
+    def validate(self) -> None:
+        question, cohorting = self.question, self.question.cohorting
+        if question.scope.granularity not in COHORT_GRANULARITIES:
+            raise InvalidInput("retention cohorts are weekly or monthly")
+        if not 1 <= question.periods <= MAX_PERIODS:
+            raise InvalidInput(f"periods must be between 1 and {MAX_PERIODS}")
+        if cohorting.unit is Unit.USER and cohorting.start is not CohortStart.FIRST_EVENT:
+            raise InvalidInput("users have no signup or payment; cohort users by first event")
+        if cohorting.start_events and cohorting.start is not CohortStart.FIRST_EVENT:
+            raise InvalidInput("start events apply only to cohorts by first event")
+
+    async def check(self, session: AsyncSession) -> None:
+        cohorting = self.question.cohorting
+        await check_event_names(session, cohorting.start_events + cohorting.return_events)
+
+    def build(self) -> Mapping[str, Statement]:
+        scope, cohorting = self.question.scope, self.question.cohorting
+        counts = last_offsets if self.question.on_or_after else retained_on
+        return {
+            "sizes": cohort_sizes(self.grid, cohorting, scope.segment, scope.breakdown),
+            "counts": counts(self.grid, cohorting, scope.segment, scope.breakdown),
+        }
+
+    def shape(self, frames: Mapping[str, pd.DataFrame]) -> Retention:
+        sizes, counts = frames["sizes"], frames["counts"]
+        groups = sorted(set(sizes["grp"]) | set(counts["grp"])) or [""]
+        series = [
+            RetentionSeries(group_value(str(group)), self._curve(sizes, counts, str(group)))
+            for group in groups
+        ]
+        return Retention(self.grid, self.question.periods, series)
+
+    def _curve(self, sizes: pd.DataFrame, counts: pd.DataFrame, group: str) -> RetentionCurve:
+        periods = self.question.periods
+        mine = sizes[sizes["grp"] == group]
+        members = dict(zip(mine["cohort"].astype(int), mine["members"].astype(int), strict=True))
+        rows = counts[counts["grp"] == group]
+        cells = counts_on_or_after(rows, periods) if self.question.on_or_after else counts_on(rows)
+        return retention_curve(self.grid.keys, self.grid.last, periods, members, cells)
