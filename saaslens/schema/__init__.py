@@ -7,6 +7,7 @@ from strawberry.tools import merge_types
 
 from saaslens.schema.accounts import AccountsMutation, AccountsQuery
 from saaslens.schema.automation import AutomationMutation, AutomationQuery, AutomationSubscription
+from saaslens.schema.cohorts import CohortsQuery
 from saaslens.schema.errors import ErrorShaping, Schema
 from saaslens.schema.ingestion import IngestionMutation
 from saaslens.schema.metrics import MetricsQuery
@@ -14,7 +15,13 @@ from saaslens.schema.records import RecordsQuery
 from saaslens.schema.store import StoreSubscription
 from saaslens.schema.types.scalars import SCALARS
 
-QUERIES: tuple[type, ...] = (RecordsQuery, AccountsQuery, AutomationQuery, MetricsQuery)
+QUERIES: tuple[type, ...] = (
+    RecordsQuery,
+    AccountsQuery,
+    AutomationQuery,
+    MetricsQuery,
+    CohortsQuery,
+)
 MUTATIONS: tuple[type, ...] = (AccountsMutation, IngestionMutation, AutomationMutation)
 SUBSCRIPTIONS: tuple[type, ...] = (StoreSubscription, AutomationSubscription)
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import random
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 
 import pandas as pd
 import pytest
@@ -16,37 +15,12 @@ from saaslens.errors import InvalidInput
 from saaslens.services.cohorts import Retention, RetentionQuestion, RetentionRunner
 from saaslens.services.runner import Scope
 from tests.cohorts.retention_oracle import Expected, expected_retention
-from tests.metrics.book import Book
+from tests.cohorts.scenario import busy_book, new_york
 from tests.metrics.oracle import wilson
 
 Sessions = async_sessionmaker[AsyncSession]
 YEAR = DateRange(date(2024, 1, 1), date(2024, 6, 30))
 FREQ = {Granularity.MONTH: "M", Granularity.WEEK: "W-SUN"}
-
-
-def local(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(year, month, day, hour, minute, tzinfo=UTC)
-
-
-def busy_book(seed: int) -> Book:
-    """Customers signing up over half a year; users with gaps, payments, two event names."""
-    rng = random.Random(seed)
-    book = Book(zone="America/New_York")
-    start = local(2024, 1, 1, 0)
-    for number in range(30):
-        customer = book.customer(
-            f"c{number:02d}",
-            start + timedelta(hours=rng.randint(0, 180 * 24)),
-            country=rng.choice(["US", "DE"]),
-            segment=rng.choice(["smb", "enterprise"]),
-        )
-        for user in range(rng.randint(0, 3)):
-            for _ in range(rng.randint(1, 10)):
-                moment = start + timedelta(minutes=rng.randint(0, 200 * 24 * 60))
-                book.event(customer, f"{customer}-u{user}", moment, rng.choice(["open", "share"]))
-        if rng.random() < 0.6:
-            book.payment(customer, start + timedelta(days=rng.randint(0, 170)), 5000)
-    return book
 
 
 async def retention(sessions: Sessions, question: RetentionQuestion) -> Retention:
@@ -144,19 +118,7 @@ async def test_a_breakdown_and_a_filter_split_and_narrow_the_cohorts(sessions: S
 
 
 async def test_hand_made_cohorts_in_new_york_time(sessions: Sessions) -> None:
-    book = Book(zone="America/New_York")
-    # Signs up on 31 January at 23:30 in New York (February in UTC): a January member.
-    book.customer("late", local(2024, 2, 1, 4, 30))
-    # Active on 29 February at 22:00 in New York (1 March in UTC): offset 1.
-    book.event("late", "u1", local(2024, 3, 1, 3))
-    # A gap: active again in April (offset 3), not in March.
-    book.event("late", "u1", local(2024, 4, 10, 15))
-    # Only ever active in its own cohort's period.
-    book.customer("once", local(2024, 1, 5, 15))
-    book.event("once", "u2", local(2024, 1, 6, 15))
-    # A February member.
-    book.customer("feb", local(2024, 2, 10, 15))
-    book.event("feb", "u3", local(2024, 3, 2, 15))
+    book = new_york()
     await book.write(sessions)
     spring = Scope(DateRange(date(2024, 1, 1), date(2024, 4, 30)), Granularity.MONTH)
 

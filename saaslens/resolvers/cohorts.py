@@ -1,0 +1,31 @@
+"""Cohorts: turn arguments into a question, run the service, map the result."""
+
+from __future__ import annotations
+
+from saaslens.data.queries.periods import Granularity
+from saaslens.resolvers.metrics import scope_of
+from saaslens.schema.context import Info
+from saaslens.schema.types.cohorts import CohortingInput, Retention, cohorting_of, retention_of
+from saaslens.schema.types.metrics import BreakdownInput, DateRangeInput, SegmentFilterInput
+from saaslens.services.cohorts import RetentionQuestion, RetentionRunner
+
+
+async def retention(
+    info: Info,
+    range: DateRangeInput,
+    granularity: Granularity = Granularity.MONTH,
+    cohorting: CohortingInput | None = None,
+    periods: int = 12,
+    on_or_after: bool = False,
+    filter: SegmentFilterInput | None = None,
+    breakdown: BreakdownInput | None = None,
+) -> Retention:
+    question = RetentionQuestion(
+        scope_of(range, granularity, filter, breakdown),
+        cohorting_of(cohorting or CohortingInput()),
+        periods,
+        on_or_after,
+    )
+    async with info.context.db() as session:
+        result = await RetentionRunner(question).run(session)
+    return retention_of(result, on_or_after)

@@ -1,0 +1,19 @@
+"""Root fields for cohort analyses; viewers may read all of them."""
+
+from __future__ import annotations
+
+import strawberry
+
+from saaslens.resolvers import cohorts
+from saaslens.schema.permissions import IsViewer, needs
+from saaslens.schema.types.cohorts import Retention
+
+
+@strawberry.type
+class CohortsQuery:
+    retention: Retention = strawberry.field(
+        extensions=needs(IsViewer),
+        resolver=cohorts.retention,
+        description="Cohorts starting in the range and the share of them active in each "
+        "period after.",
+    )

@@ -1,0 +1,104 @@
+"""Types, inputs and enums of the cohort queries, and the mapping onto them.
+
+A retention cell is a Rate: members retained over the cohort's members,
+with its 95% Wilson interval; null where the period lies after the range.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import strawberry
+
+from saaslens.data.queries import retention
+from saaslens.schema.types.metrics import Granularity, Rate, rate
+from saaslens.services import cohorts
+
+CohortStart = strawberry.enum(
+    retention.CohortStart,
+    description="What puts a member into a cohort: signing up, a first payment, an event.",
+)
+RetentionUnit = strawberry.enum(
+    retention.Unit, description="Whom retention counts: customer accounts or their users."
+)
+
+
+@strawberry.input(description="How members enter cohorts and what counts as coming back.")
+class CohortingInput:
+    start: CohortStart = retention.CohortStart.SIGNUP  # type: ignore[valid-type]
+    unit: RetentionUnit = retention.Unit.CUSTOMER  # type: ignore[valid-type]
+    recurring: bool = strawberry.field(
+        default=False,
+        description="Every period a member did the start event begins a cohort of its own; "
+        "otherwise only the first one does.",
+    )
+    start_events: list[str] | None = strawberry.field(
+        default=None, description="Events that start a FIRST_EVENT cohort; any event if null."
+    )
+    return_events: list[str] | None = strawberry.field(
+        default=None, description="Events that count as coming back; any event if null."
+    )
+
+
+@strawberry.type
+class CohortRetention:
+    start: date = strawberry.field(description="The first day of the cohort's period.")
+    members: int
+    retained: list[Rate | None] = strawberry.field(
+        description="Per period offset from 0: retained members / members; "
+        "null where that period lies after the range."
+    )
+
+
+@strawberry.type
+class RetentionSeries:
+    group: str | None = strawberry.field(description="The breakdown value; null without one.")
+    cohorts: list[CohortRetention]
+    mean: list[Rate | None] = strawberry.field(
+        description="Per offset: retained over members, summed over the cohorts observed there."
+    )
+
+
+@strawberry.type
+class Retention:
+    granularity: Granularity  # type: ignore[valid-type]
+    periods: int
+    on_or_after: bool = strawberry.field(
+        description="Whether a member counts as retained in a period when active then "
+        "or in any later period."
+    )
+    series: list[RetentionSeries]
+
+
+def cohorting_of(value: CohortingInput) -> retention.Cohorting:
+    return retention.Cohorting(
+        value.start,
+        value.unit,
+        value.recurring,
+        tuple(value.start_events or ()),
+        tuple(value.return_events or ()),
+    )
+
+
+def retention_of(result: cohorts.Retention, on_or_after: bool) -> Retention:
+    grid = result.grid
+    return Retention(
+        granularity=grid.granularity,
+        periods=result.periods,
+        on_or_after=on_or_after,
+        series=[
+            RetentionSeries(
+                group=item.group,
+                cohorts=[
+                    CohortRetention(
+                        start=grid.start_date(row.cohort),
+                        members=row.members,
+                        retained=[None if cell is None else rate(cell) for cell in row.retained],
+                    )
+                    for row in item.curve.cohorts
+                ],
+                mean=[None if cell is None else rate(cell) for cell in item.curve.mean],
+            )
+            for item in result.series
+        ],
+    )

@@ -1,0 +1,53 @@
+"""The cohort queries over real HTTP."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from tests.api import Api
+from tests.cohorts.scenario import new_york
+
+Sessions = async_sessionmaker[AsyncSession]
+
+RETENTION = """
+query ($cohorting: CohortingInput, $onOrAfter: Boolean!) {
+  retention(range: {start: "2024-01-01", end: "2024-04-30"}, granularity: MONTH, periods: 3,
+            cohorting: $cohorting, onOrAfter: $onOrAfter) {
+    granularity periods onOrAfter
+    series {
+      group
+      cohorts { start members retained { value numerator denominator lower upper } }
+      mean { numerator denominator }
+    }
+  }
+}
+"""
+
+
+async def test_retention_reads_as_a_table_of_cohorts(api: Api, sessions: Sessions) -> None:
+    await new_york().write(sessions)
+
+    data = await api.data(RETENTION, {"onOrAfter": True})
+
+    table = data["retention"]
+    assert (table["granularity"], table["periods"], table["onOrAfter"]) == ("MONTH", 3, True)
+    (series,) = table["series"]
+    assert series["group"] is None
+    january = series["cohorts"][0]
+    assert (january["start"], january["members"]) == ("2024-01-01", 2)
+    assert [cell["numerator"] for cell in january["retained"]] == [2, 1, 1]
+    assert january["retained"][1]["value"] == 0.5
+    assert 0 < january["retained"][1]["lower"] < 0.5 < january["retained"][1]["upper"] < 1
+    assert series["cohorts"][3]["retained"][1:] == [None, None]
+    assert series["mean"][0] == {"numerator": 3, "denominator": 3}
+
+
+async def test_an_unknown_return_event_is_bad_user_input(api: Api, sessions: Sessions) -> None:
+    await new_york().write(sessions)
+
+    body = await api.post_graphql(
+        RETENTION, {"onOrAfter": False, "cohorting": {"returnEvents": ["nope"]}}
+    )
+
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "'nope'" in body["errors"][0]["message"]
