@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 from saaslens.data.queries.periods import Granularity
+from saaslens.data.queries.retention import Unit
 from saaslens.resolvers.metrics import scope_of
 from saaslens.schema.context import Info
-from saaslens.schema.types.cohorts import CohortingInput, Retention, cohorting_of, retention_of
+from saaslens.schema.types.cohorts import (
+    CohortingInput,
+    Lifecycle,
+    Retention,
+    cohorting_of,
+    lifecycle_of,
+    retention_of,
+)
 from saaslens.schema.types.metrics import BreakdownInput, DateRangeInput, SegmentFilterInput
-from saaslens.services.cohorts import RetentionQuestion, RetentionRunner
+from saaslens.services.cohorts import (
+    LifecycleQuestion,
+    LifecycleRunner,
+    RetentionQuestion,
+    RetentionRunner,
+)
 
 
 async def retention(
@@ -29,3 +42,20 @@ async def retention(
     async with info.context.db() as session:
         result = await RetentionRunner(question).run(session)
     return retention_of(result, on_or_after)
+
+
+async def lifecycle(
+    info: Info,
+    range: DateRangeInput,
+    granularity: Granularity = Granularity.WEEK,
+    unit: Unit = Unit.CUSTOMER,
+    events: list[str] | None = None,
+    filter: SegmentFilterInput | None = None,
+    breakdown: BreakdownInput | None = None,
+) -> Lifecycle:
+    scope = scope_of(range, granularity, filter, breakdown)
+    async with info.context.db() as session:
+        result = await LifecycleRunner(LifecycleQuestion(scope, unit, tuple(events or ()))).run(
+            session
+        )
+    return lifecycle_of(result, unit)

@@ -6,7 +6,7 @@ import strawberry
 
 from saaslens.resolvers import cohorts
 from saaslens.schema.permissions import IsViewer, needs
-from saaslens.schema.types.cohorts import Retention
+from saaslens.schema.types.cohorts import Lifecycle, Retention
 
 
 @strawberry.type
@@ -16,4 +16,9 @@ class CohortsQuery:
         resolver=cohorts.retention,
         description="Cohorts starting in the range and the share of them active in each "
         "period after.",
+    )
+    lifecycle: Lifecycle = strawberry.field(
+        extensions=needs(IsViewer),
+        resolver=cohorts.lifecycle,
+        description="Per period: new, returning, resurrecting and dormant members.",
     )

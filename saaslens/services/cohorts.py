@@ -1,4 +1,4 @@
-"""Retention tables: who came back in the periods after they started."""
+"""Retention tables and lifecycles: who came back, when, and who lapsed."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from saaslens.analytics.retention import (
     retention_curve,
 )
 from saaslens.data.queries.frames import Statement
+from saaslens.data.queries.lifecycle import Status, lifecycle_counts
 from saaslens.data.queries.periods import Granularity, PeriodGrid
 from saaslens.data.queries.retention import (
     Cohorting,
@@ -104,3 +105,83 @@ class RetentionRunner(Runner[Retention]):
         rows = counts[counts["grp"] == group]
         cells = counts_on_or_after(rows, periods) if self.question.on_or_after else counts_on(rows)
         return retention_curve(self.grid.keys, self.grid.last, periods, members, cells)
+
+
+@dataclass(frozen=True)
+class LifecycleQuestion:
+    scope: Scope
+    unit: Unit = Unit.CUSTOMER
+    events: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LifecyclePeriod:
+    """Members per status; dormant is negative, as it is drawn below the axis."""
+
+    period: int
+    new: int
+    returning: int
+    resurrecting: int
+    dormant: int
+
+
+@dataclass(frozen=True)
+class LifecycleSeries:
+    group: str | None
+    periods: list[LifecyclePeriod]
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    grid: PeriodGrid
+    series: list[LifecycleSeries]
+
+
+class LifecycleRunner(Runner[Lifecycle]):
+    kind = "lifecycle"
+
+    def __init__(self, question: LifecycleQuestion) -> None:
+        self.question = question
+        self.grid = question.scope.range.grid(question.scope.granularity)
+
+    def key(self) -> Hashable:
+        return self.question
+
+    async def check(self, session: AsyncSession) -> None:
+        await check_event_names(session, self.question.events)
+
+    def build(self) -> Mapping[str, Statement]:
+        question, scope = self.question, self.question.scope
+        statement = lifecycle_counts(
+            self.grid, question.unit, question.events, scope.segment, scope.breakdown
+        )
+        return {"counts": statement}
+
+    def shape(self, frames: Mapping[str, pd.DataFrame]) -> Lifecycle:
+        counts = frames["counts"]
+        groups = sorted(set(counts["grp"])) or [""]
+        return Lifecycle(self.grid, [self._series(counts, str(group)) for group in groups])
+
+    def _series(self, counts: pd.DataFrame, group: str) -> LifecycleSeries:
+        mine = counts[counts["grp"] == group]
+        found = {
+            (int(period), str(status)): int(members)
+            for period, status, members in mine[["period", "status", "members"]].itertuples(
+                index=False
+            )
+        }
+
+        def count(period: int, status: Status) -> int:
+            return found.get((period, status.value), 0)
+
+        periods = [
+            LifecyclePeriod(
+                period,
+                count(period, Status.NEW),
+                count(period, Status.RETURNING),
+                count(period, Status.RESURRECTING),
+                -count(period, Status.DORMANT),
+            )
+            for period in self.grid.keys
+        ]
+        return LifecycleSeries(group_value(group), periods)

@@ -51,3 +51,30 @@ async def test_an_unknown_return_event_is_bad_user_input(api: Api, sessions: Ses
 
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert "'nope'" in body["errors"][0]["message"]
+
+
+LIFECYCLE = """
+query {
+  lifecycle(range: {start: "2024-01-01", end: "2024-05-31"}, granularity: MONTH) {
+    granularity unit
+    series { group periods { start new returning resurrecting dormant } }
+  }
+}
+"""
+
+
+async def test_lifecycle_reads_per_period(api: Api, sessions: Sessions) -> None:
+    await new_york().write(sessions)
+
+    data = await api.data(LIFECYCLE)
+
+    lifecycle = data["lifecycle"]
+    assert (lifecycle["granularity"], lifecycle["unit"]) == ("MONTH", "CUSTOMER")
+    april = lifecycle["series"][0]["periods"][3]
+    assert april == {
+        "start": "2024-04-01",
+        "new": 0,
+        "returning": 0,
+        "resurrecting": 1,
+        "dormant": -1,
+    }

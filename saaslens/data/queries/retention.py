@@ -54,7 +54,7 @@ class Cohorting:
     return_events: tuple[str, ...] = ()
 
 
-def _member_keys(table: Subquery | None, unit: Unit) -> list[ColumnElement[str]]:
+def member_keys(table: Subquery | None, unit: Unit) -> list[ColumnElement[str]]:
     source = events if table is None else table
     keys: list[ColumnElement[str]] = [source.c.customer_id.label("customer_id")]
     if unit is Unit.USER:
@@ -78,7 +78,7 @@ def _start_periods(grid: PeriodGrid, cohorting: Cohorting) -> Subquery:
     else:
         period = key.sql_key_of_day(events.c.day)
         names = cohorting.start_events
-        statement = select(*_member_keys(None, cohorting.unit), period.label("period")).where(
+        statement = select(*member_keys(None, cohorting.unit), period.label("period")).where(
             events.c.day <= grid.last_day, events.c.name.in_(names) if names else true()
         )
     return statement.distinct().subquery("start_periods")
@@ -87,7 +87,7 @@ def _start_periods(grid: PeriodGrid, cohorting: Cohorting) -> Subquery:
 def _cohorts(grid: PeriodGrid, cohorting: Cohorting) -> Subquery:
     """(member, cohort): each start period when recurring, else the first one only."""
     starts = _start_periods(grid, cohorting)
-    keys = _member_keys(starts, cohorting.unit)
+    keys = member_keys(starts, cohorting.unit)
     if cohorting.recurring:
         chosen = select(*keys, starts.c.period.label("cohort"))
     else:
@@ -105,7 +105,7 @@ def _activity(grid: PeriodGrid, cohorting: Cohorting) -> Subquery:
     period = grid.granularity.sql_key_of_day(events.c.day)
     names = cohorting.return_events
     return (
-        select(*_member_keys(None, cohorting.unit), period.label("period"))
+        select(*member_keys(None, cohorting.unit), period.label("period"))
         .where(
             events.c.day.between(grid.first_day, grid.last_day),
             events.c.name.in_(names) if names else true(),
@@ -115,7 +115,7 @@ def _activity(grid: PeriodGrid, cohorting: Cohorting) -> Subquery:
     )
 
 
-def _grouped(
+def grouped_members(
     members: Subquery, segment: Segment, breakdown: Breakdown | None
 ) -> tuple[Subquery, ColumnElement[str]]:
     """Cohort members within the segment, each with its breakdown group.
@@ -150,7 +150,7 @@ def cohort_sizes(
     grid: PeriodGrid, cohorting: Cohorting, segment: Segment, breakdown: Breakdown | None
 ) -> Statement:
     """Members per group and cohort."""
-    members, group = _grouped(_cohorts(grid, cohorting), segment, breakdown)
+    members, group = grouped_members(_cohorts(grid, cohorting), segment, breakdown)
     return select(group.label("grp"), members.c.cohort, func.count().label("members")).group_by(
         *grouping(group), members.c.cohort
     )
@@ -159,14 +159,14 @@ def cohort_sizes(
 def _offsets(
     grid: PeriodGrid, cohorting: Cohorting, segment: Segment, breakdown: Breakdown | None
 ) -> tuple[Subquery, ColumnElement[str], ColumnElement[int]]:
-    members, group = _grouped(_cohorts(grid, cohorting), segment, breakdown)
+    members, group = grouped_members(_cohorts(grid, cohorting), segment, breakdown)
     activity = _activity(grid, cohorting)
     same_member = [activity.c.customer_id == members.c.customer_id]
     if cohorting.unit is Unit.USER:
         same_member.append(activity.c.user_id == members.c.user_id)
     joined = members.join(activity, and_(*same_member, activity.c.period >= members.c.cohort))
     offset = activity.c.period - members.c.cohort
-    keys = _member_keys(members, cohorting.unit)
+    keys = member_keys(members, cohorting.unit)
     rows = (
         select(*keys, group.label("grp"), members.c.cohort, offset.label("offset"))
         .select_from(joined)

@@ -102,3 +102,53 @@ def retention_of(result: cohorts.Retention, on_or_after: bool) -> Retention:
             for item in result.series
         ],
     )
+
+
+@strawberry.type(description="Members per lifecycle status in one period.")
+class LifecyclePeriod:
+    start: date
+    new: int = strawberry.field(description="Active for the first time ever.")
+    returning: int = strawberry.field(description="Active now and in the period before.")
+    resurrecting: int = strawberry.field(
+        description="Active now, not in the period before, but at some time earlier."
+    )
+    dormant: int = strawberry.field(
+        description="Active in the period before but not now; negative, as drawn below zero."
+    )
+
+
+@strawberry.type
+class LifecycleSeries:
+    group: str | None = strawberry.field(description="The breakdown value; null without one.")
+    periods: list[LifecyclePeriod]
+
+
+@strawberry.type
+class Lifecycle:
+    granularity: Granularity  # type: ignore[valid-type]
+    unit: RetentionUnit  # type: ignore[valid-type]
+    series: list[LifecycleSeries]
+
+
+def lifecycle_of(result: cohorts.Lifecycle, unit: retention.Unit) -> Lifecycle:
+    grid = result.grid
+    return Lifecycle(
+        granularity=grid.granularity,
+        unit=unit,
+        series=[
+            LifecycleSeries(
+                group=item.group,
+                periods=[
+                    LifecyclePeriod(
+                        start=grid.start_date(row.period),
+                        new=row.new,
+                        returning=row.returning,
+                        resurrecting=row.resurrecting,
+                        dormant=row.dormant,
+                    )
+                    for row in item.periods
+                ],
+            )
+            for item in result.series
+        ],
+    )
