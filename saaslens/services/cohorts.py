@@ -1,4 +1,4 @@
-"""Retention tables and lifecycles: who came back, when, and who lapsed."""
+"""Retention tables, lifecycles and funnels: who came back, who lapsed, who converted."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from saaslens.analytics.funnels import FunnelStep, funnel_steps
 from saaslens.analytics.retention import (
     RetentionCurve,
     counts_on,
@@ -15,6 +16,7 @@ from saaslens.analytics.retention import (
     retention_curve,
 )
 from saaslens.data.queries.frames import Statement
+from saaslens.data.queries.funnels import FunnelSteps, funnel_entrants
 from saaslens.data.queries.lifecycle import Status, lifecycle_counts
 from saaslens.data.queries.periods import Granularity, PeriodGrid
 from saaslens.data.queries.retention import (
@@ -185,3 +187,71 @@ class LifecycleRunner(Runner[Lifecycle]):
             for period in self.grid.keys
         ]
         return LifecycleSeries(group_value(group), periods)
+
+
+MAX_STEPS = 10
+MAX_WINDOW_DAYS = 365
+
+
+@dataclass(frozen=True)
+class FunnelQuestion:
+    scope: Scope
+    funnel: FunnelSteps
+
+
+@dataclass(frozen=True)
+class FunnelSeries:
+    group: str | None
+    steps: list[FunnelStep]
+
+
+@dataclass(frozen=True)
+class Funnel:
+    funnel: FunnelSteps
+    series: list[FunnelSeries]
+
+
+class FunnelRunner(Runner[Funnel]):
+    """Entry in the range; the later steps may fall after it, within the window."""
+
+    kind = "funnel"
+
+    def __init__(self, question: FunnelQuestion) -> None:
+        self.question = question
+        self.grid = question.scope.range.grid(Granularity.DAY)
+
+    def key(self) -> Hashable:
+        return self.question
+
+    def validate(self) -> None:
+        funnel = self.question.funnel
+        if not 2 <= len(funnel.steps) <= MAX_STEPS:
+            raise InvalidInput(f"a funnel has 2 to {MAX_STEPS} steps")
+        if len(set(funnel.steps)) != len(funnel.steps):
+            raise InvalidInput("each funnel step names a different event")
+        if not 1 <= funnel.window_days <= MAX_WINDOW_DAYS:
+            raise InvalidInput(f"the conversion window is 1 to {MAX_WINDOW_DAYS} days")
+
+    async def check(self, session: AsyncSession) -> None:
+        await check_event_names(session, self.question.funnel.steps)
+
+    def build(self) -> Mapping[str, Statement]:
+        scope = self.question.scope
+        statement = funnel_entrants(
+            self.grid, self.question.funnel, scope.segment, scope.breakdown
+        )
+        return {"entrants": statement}
+
+    def shape(self, frames: Mapping[str, pd.DataFrame]) -> Funnel:
+        entrants = frames["entrants"]
+        names = self.question.funnel.steps
+        steps = [f"step_{number}" for number in range(1, len(names) + 1)]
+        times = entrants.astype({step: "float64" for step in steps})
+        groups = sorted(set(times["grp"])) or [""]
+        series = [
+            FunnelSeries(
+                group_value(str(group)), funnel_steps(names, times[times["grp"] == group])
+            )
+            for group in groups
+        ]
+        return Funnel(self.question.funnel, series)
