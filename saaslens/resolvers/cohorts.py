@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+from saaslens.data.queries.funnels import FunnelSteps
 from saaslens.data.queries.periods import Granularity
 from saaslens.data.queries.retention import Unit
 from saaslens.resolvers.metrics import scope_of
 from saaslens.schema.context import Info
 from saaslens.schema.types.cohorts import (
     CohortingInput,
+    Funnel,
     Lifecycle,
     Retention,
     cohorting_of,
+    funnel_of,
     lifecycle_of,
     retention_of,
 )
 from saaslens.schema.types.metrics import BreakdownInput, DateRangeInput, SegmentFilterInput
 from saaslens.services.cohorts import (
+    FunnelQuestion,
+    FunnelRunner,
     LifecycleQuestion,
     LifecycleRunner,
     RetentionQuestion,
@@ -59,3 +64,20 @@ async def lifecycle(
             session
         )
     return lifecycle_of(result, unit)
+
+
+async def funnel(
+    info: Info,
+    range: DateRangeInput,
+    steps: list[str],
+    window_days: int = 14,
+    strict: bool = False,
+    unit: Unit = Unit.CUSTOMER,
+    filter: SegmentFilterInput | None = None,
+    breakdown: BreakdownInput | None = None,
+) -> Funnel:
+    scope = scope_of(range, Granularity.DAY, filter, breakdown)
+    question = FunnelQuestion(scope, FunnelSteps(tuple(steps), window_days, strict, unit))
+    async with info.context.db() as session:
+        result = await FunnelRunner(question).run(session)
+    return funnel_of(result)

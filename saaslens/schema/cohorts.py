@@ -6,7 +6,7 @@ import strawberry
 
 from saaslens.resolvers import cohorts
 from saaslens.schema.permissions import IsViewer, needs
-from saaslens.schema.types.cohorts import Lifecycle, Retention
+from saaslens.schema.types.cohorts import Funnel, Lifecycle, Retention
 
 
 @strawberry.type
@@ -21,4 +21,10 @@ class CohortsQuery:
         extensions=needs(IsViewer),
         resolver=cohorts.lifecycle,
         description="Per period: new, returning, resurrecting and dormant members.",
+    )
+    funnel: Funnel = strawberry.field(
+        extensions=needs(IsViewer),
+        resolver=cohorts.funnel,
+        description="Members entering at the first step within the range and how many reach "
+        "each later step within the window (days from entry).",
     )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.api import Api
-from tests.cohorts.scenario import new_york
+from tests.cohorts.scenario import new_york, utc
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -78,3 +79,37 @@ async def test_lifecycle_reads_per_period(api: Api, sessions: Sessions) -> None:
         "resurrecting": 1,
         "dormant": -1,
     }
+
+
+FUNNEL = """
+query ($steps: [String!]!) {
+  funnel(range: {start: "2024-01-01", end: "2024-04-30"}, steps: $steps, windowDays: 30) {
+    windowDays strict unit
+    series {
+      group
+      steps { name members fromPrevious { value } overall { value } medianSecondsFromPrevious }
+    }
+  }
+}
+"""
+
+
+async def test_a_funnel_reads_step_by_step(api: Api, sessions: Sessions) -> None:
+    book = new_york()
+    book.event("late", "u1", utc(2024, 3, 2, 3), "share")
+    await book.write(sessions)
+
+    data = await api.data(FUNNEL, {"steps": ["open", "share"]})
+    unknown = await api.post_graphql(FUNNEL, {"steps": ["open", "nope"]})
+
+    funnel = data["funnel"]
+    assert (funnel["windowDays"], funnel["strict"], funnel["unit"]) == (30, False, "CUSTOMER")
+    opened, shared = funnel["series"][0]["steps"]
+    assert (opened["members"], opened["medianSecondsFromPrevious"]) == (3, None)
+    assert (shared["name"], shared["members"], shared["medianSecondsFromPrevious"]) == (
+        "share",
+        1,
+        86400.0,
+    )
+    assert shared["overall"]["value"] == pytest.approx(1 / 3)
+    assert unknown["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"

@@ -152,3 +152,52 @@ def lifecycle_of(result: cohorts.Lifecycle, unit: retention.Unit) -> Lifecycle:
             for item in result.series
         ],
     )
+
+
+@strawberry.type
+class FunnelStep:
+    name: str = strawberry.field(description="The event of this step.")
+    members: int = strawberry.field(description="Entrants who reached this step.")
+    from_previous: Rate = strawberry.field(description="Reached this step / reached the last.")
+    overall: Rate = strawberry.field(description="Reached this step / entered the funnel.")
+    median_seconds_from_previous: float | None = strawberry.field(
+        description="Median time from the step before to this one; null for the first step."
+    )
+
+
+@strawberry.type
+class FunnelSeries:
+    group: str | None = strawberry.field(description="The breakdown value; null without one.")
+    steps: list[FunnelStep]
+
+
+@strawberry.type
+class Funnel:
+    window_days: int
+    strict: bool
+    unit: RetentionUnit  # type: ignore[valid-type]
+    series: list[FunnelSeries]
+
+
+def funnel_of(result: cohorts.Funnel) -> Funnel:
+    return Funnel(
+        window_days=result.funnel.window_days,
+        strict=result.funnel.strict,
+        unit=result.funnel.unit,
+        series=[
+            FunnelSeries(
+                group=item.group,
+                steps=[
+                    FunnelStep(
+                        name=step.name,
+                        members=step.members,
+                        from_previous=rate(step.from_previous),
+                        overall=rate(step.overall),
+                        median_seconds_from_previous=step.median_seconds_from_previous,
+                    )
+                    for step in item.steps
+                ],
+            )
+            for item in result.series
+        ],
+    )
