@@ -12,10 +12,12 @@ from saaslens.schema.types.cohorts import (
     Funnel,
     Lifecycle,
     Retention,
+    RevenueRetention,
     cohorting_of,
     funnel_of,
     lifecycle_of,
     retention_of,
+    revenue_retention_of,
 )
 from saaslens.schema.types.metrics import BreakdownInput, DateRangeInput, SegmentFilterInput
 from saaslens.services.cohorts import (
@@ -25,6 +27,8 @@ from saaslens.services.cohorts import (
     LifecycleRunner,
     RetentionQuestion,
     RetentionRunner,
+    RevenueRetentionQuestion,
+    RevenueRetentionRunner,
 )
 
 
@@ -81,3 +85,17 @@ async def funnel(
     async with info.context.db() as session:
         result = await FunnelRunner(question).run(session)
     return funnel_of(result)
+
+
+async def revenue_retention(
+    info: Info,
+    range: DateRangeInput,
+    granularity: Granularity = Granularity.MONTH,
+    periods: int = 12,
+    filter: SegmentFilterInput | None = None,
+    breakdown: BreakdownInput | None = None,
+) -> RevenueRetention:
+    question = RevenueRetentionQuestion(scope_of(range, granularity, filter, breakdown), periods)
+    async with info.context.db() as session:
+        result = await RevenueRetentionRunner(question).run(session)
+    return revenue_retention_of(result, info.context.settings.base_currency)

@@ -6,7 +6,7 @@ import strawberry
 
 from saaslens.resolvers import cohorts
 from saaslens.schema.permissions import IsViewer, needs
-from saaslens.schema.types.cohorts import Funnel, Lifecycle, Retention
+from saaslens.schema.types.cohorts import Funnel, Lifecycle, Retention, RevenueRetention
 
 
 @strawberry.type
@@ -27,4 +27,10 @@ class CohortsQuery:
         resolver=cohorts.funnel,
         description="Members entering at the first step within the range and how many reach "
         "each later step within the window (days from entry).",
+    )
+    revenue_retention: RevenueRetention = strawberry.field(
+        extensions=needs(IsViewer),
+        resolver=cohorts.revenue_retention,
+        description="Paying cohorts (by the first period they ended with MRR) and the share "
+        "of their starting MRR they keep in each period after.",
     )

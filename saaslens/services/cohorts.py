@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from saaslens.analytics.cohort_revenue import CohortRevenue, cohort_revenue
 from saaslens.analytics.funnels import FunnelStep, funnel_steps
 from saaslens.analytics.retention import (
     RetentionCurve,
@@ -15,6 +16,7 @@ from saaslens.analytics.retention import (
     counts_on_or_after,
     retention_curve,
 )
+from saaslens.data.queries.cohort_revenue import cohort_mrr_changes
 from saaslens.data.queries.frames import Statement
 from saaslens.data.queries.funnels import FunnelSteps, funnel_entrants
 from saaslens.data.queries.lifecycle import Status, lifecycle_counts
@@ -255,3 +257,62 @@ class FunnelRunner(Runner[Funnel]):
             for group in groups
         ]
         return Funnel(self.question.funnel, series)
+
+
+@dataclass(frozen=True)
+class RevenueRetentionQuestion:
+    scope: Scope
+    periods: int = 12
+
+
+@dataclass(frozen=True)
+class RevenueRetentionSeries:
+    group: str | None
+    cohorts: list[CohortRevenue]
+
+
+@dataclass(frozen=True)
+class RevenueRetention:
+    grid: PeriodGrid
+    periods: int
+    series: list[RevenueRetentionSeries]
+
+
+class RevenueRetentionRunner(Runner[RevenueRetention]):
+    """Paying cohorts (by their first period ending with MRR) and the MRR they keep."""
+
+    kind = "revenue_retention"
+
+    def __init__(self, question: RevenueRetentionQuestion) -> None:
+        self.question = question
+        self.grid = question.scope.range.grid(question.scope.granularity)
+
+    def key(self) -> Hashable:
+        return self.question
+
+    def validate(self) -> None:
+        if self.question.scope.granularity not in COHORT_GRANULARITIES:
+            raise InvalidInput("retention cohorts are weekly or monthly")
+        if not 1 <= self.question.periods <= MAX_PERIODS:
+            raise InvalidInput(f"periods must be between 1 and {MAX_PERIODS}")
+
+    def build(self) -> Mapping[str, Statement]:
+        scope = self.question.scope
+        return {"changes": cohort_mrr_changes(self.grid, scope.segment, scope.breakdown)}
+
+    def shape(self, frames: Mapping[str, pd.DataFrame]) -> RevenueRetention:
+        changes = frames["changes"]
+        groups = sorted(set(changes["grp"])) or [""]
+        series = [
+            RevenueRetentionSeries(
+                group_value(str(group)),
+                cohort_revenue(
+                    changes[changes["grp"] == group],
+                    self.grid.keys,
+                    self.grid.last,
+                    self.question.periods,
+                ),
+            )
+            for group in groups
+        ]
+        return RevenueRetention(self.grid, self.question.periods, series)

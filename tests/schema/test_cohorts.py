@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.api import Api
 from tests.cohorts.scenario import new_york, utc
+from tests.metrics.scenario import hand_made
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -113,3 +114,33 @@ async def test_a_funnel_reads_step_by_step(api: Api, sessions: Sessions) -> None
     )
     assert shared["overall"]["value"] == pytest.approx(1 / 3)
     assert unknown["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+REVENUE = """
+query {
+  revenueRetention(range: {start: "2024-01-01", end: "2024-06-30"}, periods: 3) {
+    granularity periods
+    series {
+      cohorts {
+        start customers startingMrr { amount currency }
+        mrr { amount } netRetention { value } payingRetention { numerator denominator }
+      }
+    }
+  }
+}
+"""
+
+
+async def test_revenue_retention_reads_money_and_rates(api: Api, sessions: Sessions) -> None:
+    await hand_made().write(sessions)
+
+    data = await api.data(REVENUE)
+
+    january = data["revenueRetention"]["series"][0]["cohorts"][0]
+    # a (15000), b (3000), c (4000) and h (8000) first end January paying.
+    assert (january["start"], january["customers"]) == ("2024-01-01", 4)
+    assert january["startingMrr"] == {"amount": 30000, "currency": "USD"}
+    # c churned in February: 26000 of 30000 kept, three of four still paying.
+    assert january["mrr"][1] == {"amount": 26000}
+    assert january["netRetention"][1]["value"] == pytest.approx(26000 / 30000)
+    assert january["payingRetention"][1] == {"numerator": 3, "denominator": 4}

@@ -12,6 +12,8 @@ import strawberry
 
 from saaslens.data.queries import retention
 from saaslens.schema.types.metrics import Granularity, Rate, rate
+from saaslens.schema.types.records import Money
+from saaslens.schema.types.scalars import Long
 from saaslens.services import cohorts
 
 CohortStart = strawberry.enum(
@@ -196,6 +198,67 @@ def funnel_of(result: cohorts.Funnel) -> Funnel:
                         median_seconds_from_previous=step.median_seconds_from_previous,
                     )
                     for step in item.steps
+                ],
+            )
+            for item in result.series
+        ],
+    )
+
+
+@strawberry.type
+class CohortRevenue:
+    start: date = strawberry.field(description="The first day of the cohort's period.")
+    customers: int = strawberry.field(description="Customers first ending a period paying.")
+    starting_mrr: Money
+    mrr: list[Money | None] = strawberry.field(
+        description="The cohort's MRR at the end of each period from its own; null after "
+        "the range."
+    )
+    net_retention: list[Rate | None] = strawberry.field(
+        description="Cohort MRR now / cohort MRR at the end of its first period, expansion "
+        "included, so it may exceed 1."
+    )
+    paying_retention: list[Rate | None] = strawberry.field(
+        description="Cohort customers still paying / cohort customers."
+    )
+
+
+@strawberry.type
+class RevenueRetentionSeries:
+    group: str | None = strawberry.field(description="The breakdown value; null without one.")
+    cohorts: list[CohortRevenue]
+
+
+@strawberry.type
+class RevenueRetention:
+    granularity: Granularity  # type: ignore[valid-type]
+    periods: int
+    series: list[RevenueRetentionSeries]
+
+
+def revenue_retention_of(result: cohorts.RevenueRetention, currency: str) -> RevenueRetention:
+    def money(amount: int) -> Money:
+        return Money(amount=Long(amount), currency=currency)
+
+    grid = result.grid
+    return RevenueRetention(
+        granularity=grid.granularity,
+        periods=result.periods,
+        series=[
+            RevenueRetentionSeries(
+                group=item.group,
+                cohorts=[
+                    CohortRevenue(
+                        start=grid.start_date(row.cohort),
+                        customers=row.customers,
+                        starting_mrr=money(row.starting_mrr),
+                        mrr=[None if amount is None else money(amount) for amount in row.mrr],
+                        net_retention=[None if r is None else rate(r) for r in row.net_retention],
+                        paying_retention=[
+                            None if r is None else rate(r) for r in row.paying_retention
+                        ],
+                    )
+                    for row in item.cohorts
                 ],
             )
             for item in result.series
