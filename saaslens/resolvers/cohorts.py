@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from saaslens.data.queries.funnels import FunnelSteps
 from saaslens.data.queries.periods import Granularity
 from saaslens.data.queries.retention import Unit
+from saaslens.data.queries.segments import Segment
 from saaslens.resolvers.metrics import scope_of
 from saaslens.schema.context import Info
 from saaslens.schema.types.cohorts import (
@@ -13,11 +16,13 @@ from saaslens.schema.types.cohorts import (
     Lifecycle,
     Retention,
     RevenueRetention,
+    Segmentation,
     cohorting_of,
     funnel_of,
     lifecycle_of,
     retention_of,
     revenue_retention_of,
+    segmentation_of,
 )
 from saaslens.schema.types.metrics import BreakdownInput, DateRangeInput, SegmentFilterInput
 from saaslens.services.cohorts import (
@@ -30,6 +35,8 @@ from saaslens.services.cohorts import (
     RevenueRetentionQuestion,
     RevenueRetentionRunner,
 )
+from saaslens.services.segmentation import SegmentationQuestion
+from saaslens.services.segmentation import behavioural_segments as segments_of_customers
 
 
 async def retention(
@@ -99,3 +106,22 @@ async def revenue_retention(
     async with info.context.db() as session:
         result = await RevenueRetentionRunner(question).run(session)
     return revenue_retention_of(result, info.context.settings.base_currency)
+
+
+async def behavioural_segments(
+    info: Info,
+    as_of: date,
+    clusters: int = 4,
+    filter: SegmentFilterInput | None = None,
+) -> Segmentation:
+    question = SegmentationQuestion(as_of, clusters, segment_of(filter))
+    async with info.context.db() as session:
+        result = await segments_of_customers(session, question)
+    return segmentation_of(result, as_of)
+
+
+def segment_of(filter: SegmentFilterInput | None) -> Segment:
+    if filter is None:
+        return Segment()
+    attributes = tuple((item.key, item.value) for item in filter.attributes or ())
+    return Segment(filter.plan, filter.country, filter.segment, attributes)

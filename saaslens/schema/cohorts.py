@@ -6,7 +6,13 @@ import strawberry
 
 from saaslens.resolvers import cohorts
 from saaslens.schema.permissions import IsViewer, needs
-from saaslens.schema.types.cohorts import Funnel, Lifecycle, Retention, RevenueRetention
+from saaslens.schema.types.cohorts import (
+    Funnel,
+    Lifecycle,
+    Retention,
+    RevenueRetention,
+    Segmentation,
+)
 
 
 @strawberry.type
@@ -33,4 +39,10 @@ class CohortsQuery:
         resolver=cohorts.revenue_retention,
         description="Paying cohorts (by the first period they ended with MRR) and the share "
         "of their starting MRR they keep in each period after.",
+    )
+    behavioural_segments: Segmentation = strawberry.field(
+        extensions=needs(IsViewer),
+        resolver=cohorts.behavioural_segments,
+        description="k-means segments of the customers signed up by `asOf`, on engagement "
+        "and revenue, each named by its profile, with RFM scores.",
     )

@@ -144,3 +144,29 @@ async def test_revenue_retention_reads_money_and_rates(api: Api, sessions: Sessi
     assert january["mrr"][1] == {"amount": 26000}
     assert january["netRetention"][1]["value"] == pytest.approx(26000 / 30000)
     assert january["payingRetention"][1] == {"numerator": 3, "denominator": 4}
+
+
+SEGMENTS = """
+query ($clusters: Int!) {
+  behaviouralSegments(asOf: "2024-06-30", clusters: $clusters) {
+    asOf silhouette
+    segments { name customers means { feature mean } monetaryScore }
+  }
+}
+"""
+
+
+async def test_behavioural_segments_read_by_name(api: Api, sessions: Sessions) -> None:
+    await hand_made().write(sessions)
+
+    data = await api.data(SEGMENTS, {"clusters": 2})
+    too_many = await api.post_graphql(SEGMENTS, {"clusters": 9})
+
+    segmentation = data["behaviouralSegments"]
+    assert segmentation["asOf"] == "2024-06-30"
+    assert -1 <= segmentation["silhouette"] <= 1
+    assert sum(segment["customers"] for segment in segmentation["segments"]) == 8
+    features = {mean["feature"] for mean in segmentation["segments"][0]["means"]}
+    assert {"mrr", "revenue", "engagement_trend"} <= features
+    assert all("value" in segment["name"] for segment in segmentation["segments"])
+    assert too_many["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"

@@ -6,10 +6,12 @@ with its 95% Wilson interval; null where the period lies after the range.
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
 import strawberry
 
+from saaslens.analytics import segmentation
 from saaslens.data.queries import retention
 from saaslens.schema.types.metrics import Granularity, Rate, rate
 from saaslens.schema.types.records import Money
@@ -262,5 +264,56 @@ def revenue_retention_of(result: cohorts.RevenueRetention, currency: str) -> Rev
                 ],
             )
             for item in result.series
+        ],
+    )
+
+
+@strawberry.type
+class FeatureMean:
+    feature: str = strawberry.field(
+        description="revenue and mrr in minor units; active_days and events in the last 90 "
+        "days; recency_days; engagement_trend in events per week, per week."
+    )
+    mean: float | None = strawberry.field(description="Null when no member has a value.")
+
+
+@strawberry.type
+class BehaviouralSegment:
+    label: int
+    name: str = strawberry.field(description="Its profile, e.g. 'high value, highly engaged'.")
+    customers: int
+    means: list[FeatureMean]
+    recency_score: float = strawberry.field(description="Mean RFM recency score, 1 to 5.")
+    frequency_score: float = strawberry.field(description="Mean RFM frequency score, 1 to 5.")
+    monetary_score: float = strawberry.field(description="Mean RFM monetary score, 1 to 5.")
+
+
+@strawberry.type
+class Segmentation:
+    as_of: date
+    silhouette: float | None = strawberry.field(
+        description="Mean silhouette of the clustering, -1 to 1; null when undefined."
+    )
+    segments: list[BehaviouralSegment]
+
+
+def segmentation_of(result: segmentation.Segmentation, as_of: date) -> Segmentation:
+    return Segmentation(
+        as_of=as_of,
+        silhouette=result.silhouette,
+        segments=[
+            BehaviouralSegment(
+                label=item.label,
+                name=item.name,
+                customers=item.customers,
+                means=[
+                    FeatureMean(feature=name, mean=None if math.isnan(mean) else mean)
+                    for name, mean in item.means.items()
+                ],
+                recency_score=item.rfm[0],
+                frequency_score=item.rfm[1],
+                monetary_score=item.rfm[2],
+            )
+            for item in result.segments
         ],
     )
