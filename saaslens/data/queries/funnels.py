@@ -34,21 +34,21 @@ class FunnelSteps:
     unit: Unit = Unit.CUSTOMER
 
 
-class _Milliseconds(FunctionElement[int]):
+class Milliseconds(FunctionElement[int]):
     """Milliseconds since 1970-01-01 UTC of a stored (UTC) moment, as an integer."""
 
     type = BigInteger()
     inherit_cache = True
 
 
-@compiles(_Milliseconds, "sqlite")
-def _sqlite_milliseconds(element: _Milliseconds, compiler: SQLCompiler, **kw: Any) -> str:
+@compiles(Milliseconds, "sqlite")
+def _sqlite_milliseconds(element: Milliseconds, compiler: SQLCompiler, **kw: Any) -> str:
     moment = compiler.process(element.clauses, **kw)
     return f"CAST(ROUND((julianday({moment}) - 2440587.5) * 86400000.0) AS INTEGER)"
 
 
-@compiles(_Milliseconds, "postgresql")
-def _postgres_milliseconds(element: _Milliseconds, compiler: SQLCompiler, **kw: Any) -> str:
+@compiles(Milliseconds, "postgresql")
+def _postgres_milliseconds(element: Milliseconds, compiler: SQLCompiler, **kw: Any) -> str:
     moment = compiler.process(element.clauses, **kw)
     return f"CAST(ROUND(EXTRACT(EPOCH FROM {moment}) * 1000) AS BIGINT)"
 
@@ -71,7 +71,7 @@ def _entrants(grid: PeriodGrid, funnel: FunnelSteps) -> Subquery:
     events = Event.__table__
     keys = _keys(events, funnel.unit)
     return (
-        select(*keys, func.min(_Milliseconds(events.c.occurred_at)).label("step_1"))
+        select(*keys, func.min(Milliseconds(events.c.occurred_at)).label("step_1"))
         .where(
             events.c.name == funnel.steps[0],
             events.c.day.between(grid.first_day, grid.last_day),
@@ -84,7 +84,7 @@ def _entrants(grid: PeriodGrid, funnel: FunnelSteps) -> Subquery:
 def _next_step(previous: Subquery, step: int, funnel: FunnelSteps) -> Subquery:
     """`previous` with the moment each member reached step `step` (1-based), or NULL."""
     event = Event.__table__.alias("step_event")
-    moment = _Milliseconds(event.c.occurred_at)
+    moment = Milliseconds(event.c.occurred_at)
     reached_before = previous.c[f"step_{step - 1}"]
     window_end = previous.c.step_1 + constant(funnel.window_days * MILLISECONDS_PER_DAY)
     conditions = [
@@ -95,7 +95,7 @@ def _next_step(previous: Subquery, step: int, funnel: FunnelSteps) -> Subquery:
     ]
     if funnel.strict:
         other = Event.__table__.alias("between_event")
-        between = _Milliseconds(other.c.occurred_at)
+        between = Milliseconds(other.c.occurred_at)
         conditions.append(
             ~exists().where(
                 *_same_member(other, previous, funnel.unit),
