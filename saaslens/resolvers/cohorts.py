@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from saaslens.data.queries.funnels import FunnelSteps
-from saaslens.data.queries.periods import Granularity
+from saaslens.data.queries.periods import DateRange, Granularity
+from saaslens.data.queries.pipeline import LeadDimension
 from saaslens.data.queries.retention import Unit
 from saaslens.data.queries.segments import Segment
 from saaslens.resolvers.metrics import scope_of
@@ -13,12 +14,14 @@ from saaslens.schema.context import Info
 from saaslens.schema.types.cohorts import (
     CohortingInput,
     Funnel,
+    LeadPipeline,
     Lifecycle,
     Retention,
     RevenueRetention,
     Segmentation,
     cohorting_of,
     funnel_of,
+    lead_pipeline_of,
     lifecycle_of,
     retention_of,
     revenue_retention_of,
@@ -35,6 +38,7 @@ from saaslens.services.cohorts import (
     RevenueRetentionQuestion,
     RevenueRetentionRunner,
 )
+from saaslens.services.pipeline import DEFAULT_STAGES, PipelineQuestion, PipelineRunner
 from saaslens.services.segmentation import SegmentationQuestion
 from saaslens.services.segmentation import behavioural_segments as segments_of_customers
 
@@ -125,3 +129,21 @@ def segment_of(filter: SegmentFilterInput | None) -> Segment:
         return Segment()
     attributes = tuple((item.key, item.value) for item in filter.attributes or ())
     return Segment(filter.plan, filter.country, filter.segment, attributes)
+
+
+async def lead_pipeline(
+    info: Info,
+    range: DateRangeInput,
+    stages: list[str] | None = None,
+    lost_stage: str = "lost",
+    breakdown: LeadDimension | None = None,
+) -> LeadPipeline:
+    question = PipelineQuestion(
+        DateRange(range.start, range.end),
+        tuple(stage.strip().lower() for stage in stages or DEFAULT_STAGES),
+        lost_stage.strip().lower(),
+        breakdown,
+    )
+    async with info.context.db() as session:
+        result = await PipelineRunner(question).run(session)
+    return lead_pipeline_of(result)

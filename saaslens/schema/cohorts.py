@@ -8,6 +8,7 @@ from saaslens.resolvers import cohorts
 from saaslens.schema.permissions import IsViewer, needs
 from saaslens.schema.types.cohorts import (
     Funnel,
+    LeadPipeline,
     Lifecycle,
     Retention,
     RevenueRetention,
@@ -45,4 +46,10 @@ class CohortsQuery:
         resolver=cohorts.behavioural_segments,
         description="k-means segments of the customers signed up by `asOf`, on engagement "
         "and revenue, each named by its profile, with RFM scores.",
+    )
+    lead_pipeline: LeadPipeline = strawberry.field(
+        extensions=needs(IsViewer),
+        resolver=cohorts.lead_pipeline,
+        description="Leads created in the range: how many reach each stage (in the order "
+        "given, the won stage last), how long they stay, and how many are won.",
     )

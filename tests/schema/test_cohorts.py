@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from saaslens.config import load_settings
+from saaslens.data.ingestion import Kind, ingest
 from tests.api import Api
 from tests.cohorts.scenario import new_york, utc
 from tests.metrics.scenario import hand_made
@@ -170,3 +174,43 @@ async def test_behavioural_segments_read_by_name(api: Api, sessions: Sessions) -
     assert {"mrr", "revenue", "engagement_trend"} <= features
     assert all("value" in segment["name"] for segment in segmentation["segments"])
     assert too_many["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+PIPELINE = """
+query ($stages: [String!]) {
+  leadPipeline(range: {start: "2024-01-01", end: "2024-12-31"}, stages: $stages,
+               breakdown: SOURCE) {
+    series {
+      group leads
+      stages { name leads fromPrevious { value } medianDaysInStage }
+      winRate { numerator denominator lower upper }
+    }
+  }
+}
+"""
+
+
+async def test_the_lead_pipeline_reads_by_source(api: Api, sessions: Sessions) -> None:
+    url = sessions.kw["bind"].url.render_as_string(hide_password=False)
+    at = utc(2024, 5, 1, 12)
+    leads = [{"id": "a", "created_at": at, "source": "ads"}, {"id": "b", "created_at": at}]
+    won = [{"id": "a-won", "lead_id": "a", "stage": "Won", "occurred_at": at + timedelta(days=3)}]
+    async with sessions() as session:
+        await ingest(session, Kind.LEADS, leads, load_settings(database_url=url))
+    async with sessions() as session:
+        await ingest(session, Kind.LEAD_STAGE_CHANGES, won, load_settings(database_url=url))
+
+    data = await api.data(PIPELINE, {"stages": ["Qualified", "WON"]})
+    repeated = await api.post_graphql(PIPELINE, {"stages": ["won", "won"]})
+
+    unknown, ads = data["leadPipeline"]["series"]
+    assert (ads["group"], unknown["group"]) == ("ads", None)
+    assert [(stage["name"], stage["leads"]) for stage in ads["stages"]] == [
+        ("created", 1),
+        ("qualified", 1),
+        ("won", 1),
+    ]
+    assert ads["stages"][0]["medianDaysInStage"] == 3.0
+    assert ads["winRate"]["numerator"] == 1
+    assert unknown["winRate"]["numerator"] == 0
+    assert repeated["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"

@@ -12,11 +12,12 @@ from datetime import date
 import strawberry
 
 from saaslens.analytics import segmentation
+from saaslens.data.queries import pipeline as pipeline_queries
 from saaslens.data.queries import retention
 from saaslens.schema.types.metrics import Granularity, Rate, rate
 from saaslens.schema.types.records import Money
 from saaslens.schema.types.scalars import Long
-from saaslens.services import cohorts
+from saaslens.services import cohorts, pipeline
 
 CohortStart = strawberry.enum(
     retention.CohortStart,
@@ -316,4 +317,56 @@ def segmentation_of(result: segmentation.Segmentation, as_of: date) -> Segmentat
             )
             for item in result.segments
         ],
+    )
+
+
+LeadDimension = strawberry.enum(
+    pipeline_queries.LeadDimension, description="What a lead pipeline breaks down by."
+)
+
+
+@strawberry.type
+class PipelineStage:
+    name: str = strawberry.field(description="'created', then the stages in the order given.")
+    leads: int = strawberry.field(description="Leads that reached this stage or a later one.")
+    from_previous: Rate
+    median_days_in_stage: float | None = strawberry.field(
+        description="From entering this stage to entering a later one, over leads that moved on."
+    )
+
+
+@strawberry.type
+class PipelineSeries:
+    group: str | None = strawberry.field(description="The source or campaign; null without.")
+    leads: int
+    stages: list[PipelineStage]
+    win_rate: Rate = strawberry.field(description="Won / leads created.")
+    closed_win_rate: Rate = strawberry.field(description="Won / leads won or lost.")
+
+
+@strawberry.type
+class LeadPipeline:
+    series: list[PipelineSeries]
+
+
+def lead_pipeline_of(result: list[pipeline.PipelineSeries]) -> LeadPipeline:
+    return LeadPipeline(
+        series=[
+            PipelineSeries(
+                group=item.group,
+                leads=item.summary.leads,
+                stages=[
+                    PipelineStage(
+                        name=stage.name,
+                        leads=stage.leads,
+                        from_previous=rate(stage.from_previous),
+                        median_days_in_stage=stage.median_days_in_stage,
+                    )
+                    for stage in item.summary.stages
+                ],
+                win_rate=rate(item.summary.win_rate),
+                closed_win_rate=rate(item.summary.closed_win_rate),
+            )
+            for item in result
+        ]
     )
