@@ -71,7 +71,11 @@ def _entrants(grid: PeriodGrid, funnel: FunnelSteps) -> Subquery:
     events = Event.__table__
     keys = _keys(events, funnel.unit)
     return (
-        select(*keys, func.min(Milliseconds(events.c.occurred_at)).label("step_1"))
+        select(
+            *keys,
+            func.min(Milliseconds(events.c.occurred_at)).label("step_1"),
+            func.min(events.c.day).label("entry_day"),
+        )
         .where(
             events.c.name == funnel.steps[0],
             events.c.day.between(grid.first_day, grid.last_day),
@@ -87,9 +91,14 @@ def _next_step(previous: Subquery, step: int, funnel: FunnelSteps) -> Subquery:
     moment = Milliseconds(event.c.occurred_at)
     reached_before = previous.c[f"step_{step - 1}"]
     window_end = previous.c.step_1 + constant(funnel.window_days * MILLISECONDS_PER_DAY)
+    # Local days bound the window loosely (a day either side covers any offset), and
+    # the name is wrapped so that no planner can use it: a lookup must walk the
+    # member's (customer_id, day) index entries, not every event of that name.
+    last_day = previous.c.entry_day + constant(funnel.window_days + 1)
     conditions = [
         *_same_member(event, previous, funnel.unit),
-        event.c.name == funnel.steps[step - 1],
+        event.c.day.between(previous.c.entry_day, last_day),
+        func.coalesce(event.c.name, "") == funnel.steps[step - 1],
         moment >= reached_before,
         moment <= window_end,
     ]
@@ -99,7 +108,8 @@ def _next_step(previous: Subquery, step: int, funnel: FunnelSteps) -> Subquery:
         conditions.append(
             ~exists().where(
                 *_same_member(other, previous, funnel.unit),
-                other.c.name.in_(funnel.steps),
+                other.c.day.between(previous.c.entry_day, last_day),
+                func.coalesce(other.c.name, "").in_(funnel.steps),
                 between > reached_before,
                 between < moment,
             )
