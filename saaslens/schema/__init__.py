@@ -8,6 +8,7 @@ from strawberry.tools import merge_types
 from saaslens.schema.accounts import AccountsMutation, AccountsQuery
 from saaslens.schema.alerts import AlertsMutation, AlertsQuery, AlertsSubscription
 from saaslens.schema.automation import AutomationMutation, AutomationQuery, AutomationSubscription
+from saaslens.schema.cohorts import CohortsQuery
 from saaslens.schema.errors import ErrorShaping, Schema
 from saaslens.schema.ingestion import IngestionMutation
 from saaslens.schema.metrics import MetricsQuery
@@ -27,6 +28,7 @@ QUERIES: tuple[type, ...] = (
     PredictionsQuery,
     SchedulesQuery,
     AlertsQuery,
+    CohortsQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     AccountsMutation,
