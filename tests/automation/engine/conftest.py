@@ -174,6 +174,8 @@ async def serve(store_url: str, tmp_path: Path) -> AsyncIterator[Callable[..., A
     yield start
     for process, server in processes:
         await server.client.aclose()
+        if process.returncode is not None:
+            continue
         process.terminate()
         try:
             async with asyncio.timeout(10):
