@@ -50,7 +50,14 @@ logger = logging.getLogger(__name__)
 LEADER_LOCK = 0x5AA5_1E25
 SCHEDULE = "schedule"
 ALERT_RULE = "alert rule"
-LOST_CONNECTION = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
+# A backend terminated in the middle of a query can surface as asyncpg's
+# InternalClientError rather than a connection error; either way the lock is gone.
+LOST_CONNECTION = (
+    OSError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+)
 
 
 def _system_now() -> datetime:
