@@ -8,12 +8,10 @@ re-sends and change nothing.
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import AsyncGenerator, Callable, Iterator
+from collections.abc import Callable
 from contextlib import aclosing
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -22,6 +20,7 @@ from saaslens.config import Settings
 from saaslens.data.demo.business import Business
 from saaslens.data.ingestion import RowError
 from saaslens.data.ingestion.batches import apply_validated, validate
+from saaslens.data.ingestion.prefetch import prefetched
 from saaslens.data.ingestion.records import Kind
 from saaslens.data.models import Customer
 
@@ -57,8 +56,6 @@ class Tally:
         self.seconds[kind] = self.seconds.get(kind, 0.0) + seconds
 
 
-T = TypeVar("T")
-
 # Called after each committed batch with the kind it held and the tally so far.
 Progress = Callable[[Kind, Tally], None]
 
@@ -79,7 +76,7 @@ async def write(
     tally = Tally()
     started = time.perf_counter()
     batches = (validate(kind, rows) for kind, rows in business.batches(batch_size))
-    async with aclosing(_ahead(batches)) as validated:
+    async with aclosing(prefetched(batches)) as validated:
         async for batch in validated:
             async with sessions() as session:
                 report = await apply_validated(session, batch, settings)
@@ -93,21 +90,3 @@ async def write(
             started = now
             progress(batch.kind, tally)
     return tally
-
-
-async def _ahead(items: Iterator[T]) -> AsyncGenerator[T, None]:
-    """Yield the items, making the next in a thread while the caller writes this one.
-
-    Simulating and validating are Python work; the database driver writes in
-    its own thread, mostly outside the interpreter lock, so the two overlap.
-    """
-    upcoming = asyncio.create_task(asyncio.to_thread(next, items, None))
-    try:
-        while (item := await upcoming) is not None:
-            upcoming = asyncio.create_task(asyncio.to_thread(next, items, None))
-            yield item
-    finally:
-        # A thread cannot be interrupted: let the one in flight finish.
-        await asyncio.wait([upcoming])
-        if not upcoming.cancelled():
-            upcoming.exception()

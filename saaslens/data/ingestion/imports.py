@@ -9,9 +9,8 @@ would see them, and nothing is written.
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import AsyncGenerator, Callable, Generator
+from collections.abc import Callable, Generator
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +26,7 @@ from saaslens.data.ingestion.batches import (
     validate,
 )
 from saaslens.data.ingestion.files import Batch, Format, read_batches
+from saaslens.data.ingestion.prefetch import prefetched
 from saaslens.data.ingestion.records import Kind
 
 
@@ -93,27 +93,6 @@ def _prepared(
         yield _Prepared(batch, validate(kind, batch.rows))
 
 
-async def _read_ahead(
-    items: Generator[_Prepared, None, None],
-) -> AsyncGenerator[_Prepared, None]:
-    """Yield the prepared batches, preparing the next in a thread meanwhile.
-
-    Reading and validating are CPU work in Python while the database writes
-    the current batch in its own thread, so the two overlap.
-    """
-    upcoming = asyncio.create_task(asyncio.to_thread(next, items, None))
-    try:
-        while (item := await upcoming) is not None:
-            upcoming = asyncio.create_task(asyncio.to_thread(next, items, None))
-            yield item
-    finally:
-        # The thread cannot be interrupted; let it finish before closing the file.
-        await asyncio.wait([upcoming])
-        if not upcoming.cancelled():
-            upcoming.exception()
-        items.close()
-
-
 async def import_file(
     sessions: async_sessionmaker[AsyncSession],
     kind: Kind,
@@ -126,7 +105,7 @@ async def import_file(
 ) -> ImportOutcome:
     """Commit the file batch by batch; stop at the first rejected batch."""
     outcome = ImportOutcome()
-    async with aclosing(_read_ahead(_prepared(kind, path, format, batch_size))) as items:
+    async with aclosing(prefetched(_prepared(kind, path, format, batch_size))) as items:
         async for item in items:
             async with sessions() as session:
                 report = await apply_validated(session, item.validated, settings)
@@ -155,7 +134,7 @@ async def check_file(
     outcome = ImportOutcome()
     async with (
         sessions() as session,
-        aclosing(_read_ahead(_prepared(kind, path, format, batch_size))) as items,
+        aclosing(prefetched(_prepared(kind, path, format, batch_size))) as items,
     ):
         try:
             async for item in items:
