@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
@@ -45,6 +46,11 @@ SUBSCRIPTIONS: tuple[type, ...] = (
 )
 
 
+# Distinct documents kept parsed and validated. Dashboards send a few dozen;
+# the bound keeps a client sending endless variations from growing memory.
+DOCUMENT_CACHE_SIZE = 512
+
+
 def _root(name: str, types: tuple[type, ...]) -> type | None:
     return merge_types(name, types) if types else None
 
@@ -54,6 +60,13 @@ schema = Schema(
     mutation=_root("Mutation", MUTATIONS),
     # "Subscription" already names a customer's SaaS subscription.
     subscription=_root("RootSubscription", SUBSCRIPTIONS),
-    extensions=[ErrorShaping],
+    # Both caches key on everything their step depends on: the parser's on the
+    # text and parse options (a token limit), the validator's on the schema,
+    # the document's syntax tree and the tuple of rules in force.
+    extensions=[
+        ErrorShaping,
+        lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
+        lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
+    ],
     config=StrawberryConfig(scalar_map=SCALARS),
 )
