@@ -92,7 +92,8 @@ class Context(BaseContext):
                 self.viewer = await authenticate(
                     session, self.settings, credential.token, self.clock()
                 )
-                await session.commit()
+                if _may_have_written(self.viewer):
+                    await session.commit()
         return self.viewer
 
     async def current_viewer(self) -> Viewer | None:
@@ -111,6 +112,15 @@ class Context(BaseContext):
     def end_session(self) -> None:
         if self.response is not None:
             clear_session_cookie(self.response, self.settings)
+
+
+def _may_have_written(viewer: Viewer | None) -> bool:
+    # Validation writes only to renew a session or to end a dead one, so the
+    # common request, a valid session far from renewal or an API token, ends
+    # its read-only transaction without a commit.
+    if viewer is None:
+        return True
+    return viewer.session is not None and viewer.session.renewed
 
 
 Info = strawberry.Info[Context, None]
