@@ -35,6 +35,7 @@ from saaslens.schema.credentials import (
     request_credential,
     set_session_cookie,
 )
+from saaslens.schema.loaders import Loaders
 
 
 class Context(BaseContext):
@@ -57,6 +58,7 @@ class Context(BaseContext):
         self.open_subscriptions = 0
         self.credential: Credential | None = None
         self.viewer: Viewer | None = None
+        self.loaders = Loaders(sessions)
 
     @asynccontextmanager
     async def db(self) -> AsyncIterator[AsyncSession]:
