@@ -11,6 +11,7 @@ from saaslens.schema.alerts import AlertsMutation, AlertsQuery, AlertsSubscripti
 from saaslens.schema.automation import AutomationMutation, AutomationQuery, AutomationSubscription
 from saaslens.schema.cohorts import CohortsQuery
 from saaslens.schema.errors import ErrorShaping, Schema
+from saaslens.schema.execution import PlainRecordExecution
 from saaslens.schema.ingestion import IngestionMutation
 from saaslens.schema.metrics import MetricsQuery
 from saaslens.schema.predictions import PredictionsMutation, PredictionsQuery
@@ -69,4 +70,5 @@ schema = Schema(
         lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
     ],
     config=StrawberryConfig(scalar_map=SCALARS),
+    execution_context_class=PlainRecordExecution,
 )
