@@ -65,7 +65,10 @@ def bare_app(payloads: dict[str, bytes]) -> FastAPI:
 
 def serve_bare(port: int, recorded: Path) -> None:
     payloads = {query: text.encode() for query, text in json.loads(recorded.read_text()).items()}
-    uvicorn.run(bare_app(payloads), host="127.0.0.1", port=port, log_level="warning")
+    # The event loop `saaslens serve` runs, so both servers stand on the same one.
+    uvicorn.run(
+        bare_app(payloads), host="127.0.0.1", port=port, log_level="warning", loop="asyncio"
+    )
 
 
 async def exchange(

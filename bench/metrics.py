@@ -275,7 +275,7 @@ def free_port() -> int:
 def api_process(
     store: Path, token: str, settings: dict[str, str] | None = None
 ) -> Iterator[tuple[httpx.Client, int]]:
-    """The API under uvicorn on loopback over `store`, with SAASLENS_* `settings` added."""
+    """The API served on loopback over `store`, with SAASLENS_* `settings` added."""
     port = free_port()
     env = {
         **os.environ,
@@ -283,8 +283,9 @@ def api_process(
         "SAASLENS_LOG_LEVEL": "WARNING",
         **(settings or {}),
     }
-    command = [sys.executable, "-m", "uvicorn", "saaslens.app:create_app", "--factory"]
-    command += ["--port", str(port), "--log-level", "warning"]
+    # As operators start it: `saaslens serve` also tunes the garbage collector.
+    command = [sys.executable, "-m", "saaslens", "serve", "--host", "127.0.0.1"]
+    command += ["--port", str(port)]
     with serving(command, env, port, {"authorization": f"Bearer {token}"}) as served:
         yield served
 
