@@ -51,6 +51,10 @@ class ResultCache:
         computing each result once spares the store that many copies of it.
         A caller that gives up does not stop the computation the others await.
         """
+        with self._lock:
+            # Put there by a computation that ended since the caller's miss.
+            if key in self._entries:
+                return self._entries[key]
         pending = self._pending.get(key)
         if pending is None:
             pending = asyncio.ensure_future(self._compute(key, compute))
