@@ -175,8 +175,9 @@ class Description:
 
 
 @strawberry.type(
-    description="A correlation on the periods both series share. The interval is Fisher's z "
-    "with standard error 1/sqrt(n-3) (Pearson), Bonett-Wright (Spearman) or Fieller (Kendall)."
+    description="A correlation on the periods (or ids) both series share. The interval is "
+    "Fisher's z with standard error 1/sqrt(n-3) (Pearson), Bonett-Wright (Spearman) or "
+    "Fieller (Kendall)."
 )
 class Correlation:
     method: CorrelationMethod
@@ -184,7 +185,7 @@ class Correlation:
     p_value: float
     interval: Interval
     interval_method: str
-    n: int = strawberry.field(description="Common periods used.")
+    n: int = strawberry.field(description="Pairs used: the periods or ids both series have.")
     reading: str
 
 
