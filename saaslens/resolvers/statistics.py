@@ -106,10 +106,12 @@ def stored(info: Info, data: SeriesInput) -> Stored | None:
     return None
 
 
-async def series_from(session: AsyncSession, info: Info, data: SeriesInput) -> pd.Series:
+async def series_from(
+    session: AsyncSession, data: SeriesInput, question: Stored | None
+) -> pd.Series:
     """The input as a float series indexed by period (positions 1, 2, ... for bare values),
-    or, for an attribute, by the customer's or lead's id."""
-    question = stored(info, data)
+    or, for an attribute, by the customer's or lead's id; `question` is what it reads
+    from the store."""
     if isinstance(question, AttributeQuestion):
         found = await attribute_values(session, question)
         _capped(len(found))
@@ -154,14 +156,16 @@ async def _statistic(
     *arguments: Hashable,
 ) -> Result:
     """`compute(*series, *arguments)` on a worker thread, kept when the inputs are stored."""
+    sources = [stored(info, data) for data in inputs]
     async with info.context.db() as session:
 
         async def fresh() -> Result:
-            series = [await series_from(session, info, data) for data in inputs]
+            pairs = zip(inputs, sources, strict=True)
+            series = [await series_from(session, data, source) for data, source in pairs]
+            await end_reading(session)
             return await _computed(partial(compute, *series, *arguments))
 
-        key = _key(kind, [stored(info, data) for data in inputs], *arguments)
-        return await kept(session, key, fresh)
+        return await kept(session, _key(kind, sources, *arguments), fresh)
 
 
 def _ordered(data: SeriesInput, purpose: str) -> SeriesInput:

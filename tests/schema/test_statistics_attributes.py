@@ -457,3 +457,31 @@ async def test_a_regression_cannot_mix_values_and_attributes(api: Api, sessions:
     assert _error(body)["message"] == (
         "a regression takes every column as values or every column as an attribute"
     )
+
+
+CHI_SQUARE = """
+query ($table: [[Int!]!], $rates: [RateInput!]) {
+  chiSquare(table: $table, rates: $rates) { statistic }
+}
+"""
+
+
+async def test_a_chi_square_takes_a_table_or_rates_and_a_rate_one_form(
+    api: Api, sessions: Sessions
+) -> None:
+    await _business(customers=12).write(sessions)
+    churned = _attribute("churned")
+
+    both = await api.post_graphql(CHI_SQUARE, {"table": [[1, 2], [3, 4]], "rates": [churned]})
+    neither = await api.post_graphql(CHI_SQUARE, {})
+    mixed = await api.post_graphql(
+        CHI_SQUARE, {"rates": [{**churned, "successes": 3, "trials": 5}, churned]}
+    )
+    half = await api.post_graphql(CHI_SQUARE, {"rates": [{"successes": 3}, churned]})
+
+    takes = "a chi-square test takes a table of counts or rates, exactly one"
+    assert _error(both)["message"] == _error(neither)["message"] == takes
+    assert _error(mixed)["message"] == (
+        "a rate takes successes and trials, or an attribute, not both"
+    )
+    assert _error(half)["message"] == "a rate needs successes and trials, or an attribute"
