@@ -331,6 +331,7 @@ async def _write_leads(sessions: Sessions) -> pd.DataFrame:
             "id": f"l{number}",
             "source": source,
             "company_size": 10 + 7 * number,
+            "attributes": {"pages_viewed": number % 5},
             "created_at": (start + timedelta(days=number)).isoformat(),
         }
         for number, (source, _) in enumerate(LEADS)
@@ -349,6 +350,7 @@ async def _write_leads(sessions: Sessions) -> pd.DataFrame:
         assert (await ingest(session, Kind.LEAD_STAGE_CHANGES, changes, settings)).accepted
     frame = pd.DataFrame(leads).set_index("id")
     frame["outcome"] = [outcome for _, outcome in LEADS]
+    frame["pages_viewed"] = [document["pages_viewed"] for document in frame["attributes"]]
     return frame
 
 
@@ -485,3 +487,28 @@ async def test_a_chi_square_takes_a_table_or_rates_and_a_rate_one_form(
         "a rate takes successes and trials, or an attribute, not both"
     )
     assert _error(half)["message"] == "a rate needs successes and trials, or an attribute"
+
+
+def _lead(name: str) -> dict[str, Any]:
+    return {"attribute": {"name": name, "entity": "LEAD"}}
+
+
+async def test_a_lead_regression_joins_closed_leads_on_their_ids(
+    api: Api, sessions: Sessions
+) -> None:
+    leads = await _write_leads(sessions)
+    closed = leads[leads["outcome"].notna()]
+    won = (closed["outcome"] == "won").astype(float)
+    logit = sm.Logit(won, sm.add_constant(closed["company_size"].astype(float))).fit(disp=0)
+
+    fitted = await api.data(
+        LOGISTIC, {"target": _lead("won"), "features": [_lead("company_size")]}
+    )
+    pages = await api.data(DESCRIBE, {"data": _lead("attribute.pages_viewed")})
+
+    odds = fitted["logisticRegression"]
+    assert odds["n"] == len(closed) < len(leads)
+    assert [c["estimate"] for c in odds["coefficients"]] == pytest.approx(
+        list(logit.params), rel=1e-5
+    )
+    assert pages["descriptiveStatistics"]["mean"] == pytest.approx(leads["pages_viewed"].mean())
