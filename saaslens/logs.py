@@ -4,9 +4,44 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 from contextvars import ContextVar
 
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
 request_id: ContextVar[str] = ContextVar("request_id", default="-")
+REQUEST_ID_HEADER = "x-request-id"
+
+
+class RequestTagging:
+    """Gives each HTTP request an id: the caller's x-request-id if it is a plain
+    word of up to 64 letters and digits, else a new one; echoed in the response.
+
+    Plain ASGI rather than an HTTP middleware function, so the id is still set
+    while the response is sent, when uvicorn writes its access log line.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = Headers(scope=scope).get(REQUEST_ID_HEADER, "")
+        tag = incoming if incoming.isalnum() and len(incoming) <= 64 else secrets.token_hex(8)
+
+        async def tagged(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = tag
+            await send(message)
+
+        token = request_id.set(tag)
+        try:
+            await self.app(scope, receive, tagged)
+        finally:
+            request_id.reset(token)
 
 
 class _RequestIdFilter(logging.Filter):
