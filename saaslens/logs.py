@@ -6,6 +6,7 @@ import json
 import logging
 import secrets
 from contextvars import ContextVar
+from typing import Any
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -44,7 +45,10 @@ class RequestTagging:
             request_id.reset(token)
 
 
-class _RequestIdFilter(logging.Filter):
+PLAIN_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+
+
+class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id.get()
         return True
@@ -64,15 +68,27 @@ class JsonLineFormatter(logging.Formatter):
         return json.dumps(entry)
 
 
-def configure_logging(level: str = "INFO", json_lines: bool = False) -> None:
-    handler = logging.StreamHandler()
-    handler.addFilter(_RequestIdFilter())
-    if json_lines:
-        handler.setFormatter(JsonLineFormatter())
-    else:
-        handler.setFormatter(
-            logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
-        )
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level.upper())
+def logging_config(level: str = "INFO", json_lines: bool = False) -> dict[str, Any]:
+    """A dictConfig sending every logger, uvicorn's access log included, to stderr
+    through one formatter; uvicorn applies it again in each worker process.
+    """
+    formatter = {"()": JsonLineFormatter} if json_lines else {"format": PLAIN_FORMAT}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"request_id": {"()": RequestIdFilter}},
+        "formatters": {"line": formatter},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "filters": ["request_id"],
+                "formatter": "line",
+            }
+        },
+        "root": {"handlers": ["stderr"], "level": level.upper()},
+        # Left to propagate, uvicorn's loggers reach the root's handler once.
+        "loggers": {
+            name: {"handlers": [], "propagate": True}
+            for name in ("uvicorn", "uvicorn.error", "uvicorn.access")
+        },
+    }

@@ -39,9 +39,7 @@ LAG_BUCKETS = (0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 15.0, 60.0, 300.0, 3600.0)
 class Monitoring:
     """The series of one application and the scrape that reads them."""
 
-    def __init__(
-        self, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
-    ) -> None:
+    def __init__(self, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
         self.registry = CollectorRegistry()
         self.operations = Counter(

@@ -285,9 +285,7 @@ async def page(
 
 async def count_by_state(session: AsyncSession) -> dict[State, int]:
     """How many executions are in each state, zero for the states none is in."""
-    rows = await session.execute(
-        select(Execution.state, func.count()).group_by(Execution.state)
-    )
+    rows = await session.execute(select(Execution.state, func.count()).group_by(Execution.state))
     counts = dict.fromkeys(State, 0)
-    counts.update({State(state): count for state, count in rows.tuples()})
+    counts.update({State(state): count for state, count in rows})
     return counts

@@ -14,6 +14,7 @@ parser, so an oversized document costs no more than reading it.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -46,6 +47,8 @@ from strawberry.schema.schema import validate_document
 
 from saaslens.config import Settings
 from saaslens.errors import ErrorCode
+
+logger = logging.getLogger(__name__)
 
 # How many items a list without a `first` argument is assumed to hold.
 LIST_SIZE = 20
@@ -164,10 +167,12 @@ def refusals(
         ("aliases", measure.aliases, settings.max_aliases, "aliases, fragments expanded"),
         ("cost", measure.cost, settings.max_query_cost, "fields at most in its answer"),
     )
+    over = [check for check in checks if check[1] > check[2]]
+    for name, actual, limit, _ in over:
+        logger.warning("operation refused: %s %d over the limit of %d", name, actual, limit)
     return [
         GraphQLError(
-            f"The operation is over its {name} limit: {actual} {unit}, "
-            f"where {limit} are allowed.",
+            f"The operation is over its {name} limit: {actual} {unit}, where {limit} are allowed.",
             nodes=[operation],
             extensions={
                 "code": ErrorCode.BAD_USER_INPUT.value,
@@ -176,8 +181,7 @@ def refusals(
                 "maximum": limit,
             },
         )
-        for name, actual, limit, unit in checks
-        if actual > limit
+        for name, actual, limit, unit in over
     ]
 
 
@@ -214,14 +218,14 @@ class QueryLimits(SchemaExtension):
                 schema, operation.variable_definitions or (), execution.variables or {}
             )
             # Variables that do not fit are refused by execution, with its own message.
-            if isinstance(variables, dict):
+            if not isinstance(variables, list):
                 fragments = {
                     definition.name.value: definition
                     for definition in document.definitions
                     if isinstance(definition, FragmentDefinitionNode)
                 }
                 execution.pre_execution_errors = refusals(
-                    schema, operation, fragments, variables, self._settings()
+                    schema, operation, fragments, variables.coerced, self._settings()
                 )
         yield
 
