@@ -100,10 +100,12 @@ class Settings(BaseSettings):
     max_subscriptions_per_connection: int = Field(default=10, ge=1, le=1000)
     log_level: str = "INFO"
     # What one GraphQL operation may ask for; see docs/operations.md.
-    max_query_depth: int = Field(default=15, ge=1, le=1000)
+    # The development defaults let GraphiQL's introspection query (depth 15,
+    # cost about 50,000) through; production turns introspection off.
+    max_query_depth: int = Field(default=20, ge=1, le=1000)
     max_aliases: int = Field(default=100, ge=0)
     max_tokens: int = Field(default=10_000, ge=1)
-    max_query_cost: int = Field(default=50_000, ge=1)
+    max_query_cost: int = Field(default=100_000, ge=1)
     request_timeout_seconds: float = Field(default=60.0, gt=0, le=3600)
     introspection: bool | None = None
     # A Bearer token /metrics asks for; without one only loopback clients may scrape.

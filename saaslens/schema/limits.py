@@ -33,7 +33,9 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     OperationDefinitionNode,
+    SchemaMetaFieldDef,
     SelectionSetNode,
+    TypeMetaFieldDef,
     get_named_type,
     get_nullable_type,
     get_operation_ast,
@@ -51,8 +53,9 @@ from saaslens.errors import ErrorCode
 logger = logging.getLogger(__name__)
 
 # How many items a list without a `first` argument is assumed to hold.
-LIST_SIZE = 20
-INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
+LIST_SIZE = 10
+# Introspection's root fields, which no type of the schema lists.
+META_FIELDS = {"__schema": SchemaMetaFieldDef, "__type": TypeMetaFieldDef}
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +78,8 @@ class Measurer:
     Cost is the most fields the answer can hold: each field counts once per
     item of every list around it. A list's size is the `first` argument of
     its connection, capped at the page size the API allows, or LIST_SIZE.
+    Nothing below `deepest` levels is measured: the depth alone refuses such
+    an operation, and measuring stays shallow however deep a document nests.
     """
 
     def __init__(
@@ -83,57 +88,64 @@ class Measurer:
         fragments: Mapping[str, FragmentDefinitionNode],
         variables: dict[str, Any],
         page_cap: int,
+        deepest: int,
     ) -> None:
         self.schema = schema
         self.fragments = fragments
         self.variables = variables
         self.page_cap = page_cap
-        self._measured: dict[tuple[str, int | None], Measure] = {}
+        self.deepest = deepest
+        self._measured: dict[tuple[str, int | None, int], Measure] = {}
 
     def operation(self, operation: OperationDefinitionNode) -> Measure:
         root = self.schema.get_root_type(operation.operation)
         assert root is not None, "validation refuses operations the schema lacks"
-        return self._selections(operation.selection_set, root, None)
+        return self._selections(operation.selection_set, root, None, 1)
 
     def _selections(
-        self, selection_set: SelectionSetNode, parent: GraphQLNamedType, page: int | None
+        self,
+        selection_set: SelectionSetNode,
+        parent: GraphQLNamedType,
+        page: int | None,
+        level: int,
     ) -> Measure:
         total = Measure()
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
-                total += self._field(selection, parent, page)
+                total += self._field(selection, parent, page, level)
             elif isinstance(selection, InlineFragmentNode):
                 condition = selection.type_condition
                 narrowed = type_from_ast(self.schema, condition) if condition else parent
-                total += self._selections(selection.selection_set, narrowed or parent, page)
+                total += self._selections(selection.selection_set, narrowed or parent, page, level)
             elif isinstance(selection, FragmentSpreadNode):
-                total += self._fragment(selection.name.value, page)
+                total += self._fragment(selection.name.value, page, level)
         return total
 
-    def _fragment(self, name: str, page: int | None) -> Measure:
-        key = (name, page)
+    def _fragment(self, name: str, page: int | None, level: int) -> Measure:
+        key = (name, page, level)
         if key not in self._measured:
             fragment = self.fragments[name]
             narrowed = type_from_ast(self.schema, fragment.type_condition)
             assert narrowed is not None, "validation refuses unknown type conditions"
-            self._measured[key] = self._selections(fragment.selection_set, narrowed, page)
+            self._measured[key] = self._selections(fragment.selection_set, narrowed, page, level)
         return self._measured[key]
 
-    def _field(self, node: FieldNode, parent: GraphQLNamedType, page: int | None) -> Measure:
+    def _field(
+        self, node: FieldNode, parent: GraphQLNamedType, page: int | None, level: int
+    ) -> Measure:
         aliases = 1 if node.alias else 0
-        name = node.name.value
-        # Introspection is switched off where limits matter most, and
-        # GraphiQL's own introspection query is deeper than any API query.
-        if node.selection_set is None or name in INTROSPECTION_FIELDS:
+        if node.selection_set is None or level > self.deepest:
             return Measure(1, aliases, 1)
         assert isinstance(parent, GraphQLObjectType | GraphQLInterfaceType)
-        field = parent.fields[name]
+        name = node.name.value
+        field = META_FIELDS.get(name) or parent.fields[name]
         own_page = self._page(node, field)
         if isinstance(get_nullable_type(field.type), GraphQLList):
             size, inner_page = own_page or page or LIST_SIZE, None
         else:
             size, inner_page = 1, own_page
-        inner = self._selections(node.selection_set, get_named_type(field.type), inner_page)
+        inner_type = get_named_type(field.type)
+        inner = self._selections(node.selection_set, inner_type, inner_page, level + 1)
         return Measure(1 + inner.depth, aliases + inner.aliases, 1 + size * inner.cost)
 
     def _page(self, node: FieldNode, field: GraphQLField) -> int | None:
@@ -161,7 +173,10 @@ def refusals(
     settings: Settings,
 ) -> list[GraphQLError]:
     """An error for each limit the operation passes, naming the limit and its figure."""
-    measure = Measurer(schema, fragments, variables, settings.max_page_size).operation(operation)
+    measurer = Measurer(
+        schema, fragments, variables, settings.max_page_size, settings.max_query_depth
+    )
+    measure = measurer.operation(operation)
     checks = (
         ("depth", measure.depth, settings.max_query_depth, "levels deep"),
         ("aliases", measure.aliases, settings.max_aliases, "aliases, fragments expanded"),

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from graphql import get_introspection_query
 
 from saaslens.auth.roles import Role
 from saaslens.config import PRODUCTION_DEFAULTS, Profile, SettingsError, load_settings
@@ -101,6 +102,43 @@ async def test_aliases_multiplied_through_fragment_spreads_are_counted(
     assert "21 aliases" in refused["message"]
 
 
+def doubling_fragments(levels: int) -> str:
+    """Each level spreads the one below twice, under two aliases: 2^levels copies of the last."""
+    fragments = ["fragment L0 on __Type { a: name b: name }"]
+    fragments += [
+        f"fragment L{n} on __Type {{ x: ofType {{ ...L{n - 1} }} y: ofType {{ ...L{n - 1} }} }}"
+        for n in range(1, levels + 1)
+    ]
+    return f'{{ __type(name: "Query") {{ ...L{levels} }} }}\n' + "\n".join(fragments)
+
+
+async def test_aliases_doubling_through_nested_fragments_are_counted_in_full(
+    sqlite_store: str,
+) -> None:
+    levels = 15
+    aliases = 2
+    for _ in range(levels):
+        aliases = 2 + 2 * aliases
+
+    async with admin_api(sqlite_store) as api:
+        body = await api.post_graphql(doubling_fragments(levels))
+
+    assert body["data"] is None
+    refused = {error["extensions"]["limit"]: error for error in body["errors"]}
+    assert refused["aliases"]["extensions"]["actual"] == aliases == 2 ** (levels + 2) - 2
+    assert "depth" not in refused
+
+
+async def test_graphiqls_introspection_query_passes_the_development_limits(
+    sqlite_store: str,
+) -> None:
+    async with admin_api(sqlite_store) as api:
+        body = await api.post_graphql(get_introspection_query(descriptions=True))
+
+    assert "errors" not in body
+    assert body["data"]["__schema"]["queryType"]["name"] == "Query"
+
+
 async def test_cost_multiplies_by_the_page_asked_for_in_a_variable(sqlite_store: str) -> None:
     async with admin_api(sqlite_store, max_query_cost=page_cost(10)) as api:
         accepted = await api.post_graphql(PAGE_OF_NAMES, {"n": 10})
@@ -123,19 +161,19 @@ async def test_cost_counts_a_page_beyond_the_cap_at_the_cap(sqlite_store: str) -
     assert "limit" not in error["extensions"]
 
 
-async def test_cost_takes_the_default_page_and_an_unpaged_list_at_twenty(
+async def test_cost_takes_the_default_page_of_twenty_and_an_unpaged_list_at_ten(
     sqlite_store: str,
 ) -> None:
     defaulted = "{ customers { edges { node { id name } } } }"
     unpaged = '{ customer(id: "cus_1") { payments { kind } } }'
     async with admin_api(sqlite_store, max_query_cost=page_cost(20) - 1) as api:
         by_default = refusal(await api.post_graphql(defaulted))
-    async with admin_api(sqlite_store, max_query_cost=21) as api:
+    async with admin_api(sqlite_store, max_query_cost=11) as api:
         by_list = refusal(await api.post_graphql(unpaged))
 
     assert by_default["extensions"]["actual"] == page_cost(20)
-    # customer, payments, and twenty payments of one field.
-    assert by_list["extensions"]["actual"] == 1 + 1 + 20 * 1
+    # customer, payments, and ten payments of one field.
+    assert by_list["extensions"]["actual"] == 1 + 1 + 10 * 1
 
 
 async def test_a_document_over_the_token_limit_is_refused_before_it_is_parsed(
