@@ -109,7 +109,7 @@ class Settings(BaseSettings):
     request_timeout_seconds: float = Field(default=60.0, gt=0, le=3600)
     introspection: bool | None = None
     # A Bearer token /metrics asks for; without one only loopback clients may scrape.
-    metrics_token: SecretStr | None = None
+    metrics_token: SecretStr | None = Field(default=None, min_length=16)
     # The interpreter the subprocess executor runs scripts with; the sandbox
     # users must be able to execute it, so not one under /root.
     sandbox_python: str = "/usr/bin/python3"

@@ -19,7 +19,7 @@ from sqlalchemy import text
 
 from saaslens.app import create_app
 from saaslens.auth.roles import Role
-from saaslens.config import Settings, load_settings
+from saaslens.config import Settings, SettingsError, load_settings
 from saaslens.data.engine import create_engine
 from tests.api import SELF, Api, add_person, running_api
 
@@ -187,11 +187,13 @@ async def test_scheduler_lag_is_observed_for_each_scheduled_run(api: Api, store_
 
 
 async def test_metrics_ask_for_the_token_when_one_is_set(store_url: str) -> None:
-    settings = load_settings(database_url=store_url, metrics_token="scrape-me")
+    settings = load_settings(database_url=store_url, metrics_token="scrape-me-" * 2)
     async with running_api(settings) as api:
         without = await api.client.get("/metrics")
         wrong = await api.client.get("/metrics", headers={"authorization": "Bearer nope"})
-        right = await api.client.get("/metrics", headers={"authorization": "Bearer scrape-me"})
+        right = await api.client.get(
+            "/metrics", headers={"authorization": "Bearer scrape-me-scrape-me-"}
+        )
 
     assert without.status_code == wrong.status_code == 401
     assert without.headers["www-authenticate"] == "Bearer"
@@ -211,6 +213,13 @@ async def test_without_a_token_only_loopback_may_scrape(settings: Settings) -> N
         statuses = {address: await scrape_from(address) for address in ("10.1.2.3", "::1")}
 
     assert statuses == {"10.1.2.3": 401, "::1": 200}
+
+
+def test_a_metrics_token_is_at_least_sixteen_characters() -> None:
+    with pytest.raises(SettingsError) as refused:
+        load_settings(metrics_token="")
+
+    assert "SAASLENS_METRICS_TOKEN" in str(refused.value)
 
 
 def free_port() -> int:

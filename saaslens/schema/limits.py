@@ -3,8 +3,9 @@
 Depth, aliases and cost are measured on the operation as it would execute:
 a fragment counts as the fields it expands to wherever it is spread, so a
 fragment with ten aliases spread ten times counts a hundred. Each fragment
-is measured once per page size and the figures reused, so measuring stays
-linear in the document's length however large the expansion.
+is measured once for each page size and level it is spread at and the
+figures reused, so measuring takes time in proportion to the document's
+length however large the expansion.
 
 The measures run after graphql-core's validation, which refuses cyclic
 fragments (NoFragmentCycles) and unknown fields first; a document that
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -222,27 +224,31 @@ class QueryLimits(SchemaExtension):
         execution = self.execution_context
         document = execution.graphql_document
         assert document is not None, "strawberry validates parsed documents only"
-        schema = execution.schema._schema
         if execution.pre_execution_errors is None:
             execution.pre_execution_errors = validate_document(
-                schema, document, execution.validation_rules
+                execution.schema._schema, document, execution.validation_rules
             )
-        operation = get_operation_ast(document, execution.operation_name)
-        if not execution.pre_execution_errors and operation is not None:
-            variables = get_variable_values(
-                schema, operation.variable_definitions or (), execution.variables or {}
-            )
-            # Variables that do not fit are refused by execution, with its own message.
-            if not isinstance(variables, list):
-                fragments = {
-                    definition.name.value: definition
-                    for definition in document.definitions
-                    if isinstance(definition, FragmentDefinitionNode)
-                }
-                execution.pre_execution_errors = refusals(
-                    schema, operation, fragments, variables.coerced, self._settings()
-                )
+        if not execution.pre_execution_errors:
+            execution.pre_execution_errors = self._refusals(document)
         yield
+
+    def _refusals(self, document: DocumentNode) -> list[GraphQLError]:
+        execution = self.execution_context
+        schema = execution.schema._schema
+        operation = get_operation_ast(document, execution.operation_name)
+        if operation is None:
+            return []  # execution refuses an unknown or ambiguous operation name
+        variables = get_variable_values(
+            schema, operation.variable_definitions or (), execution.variables or {}
+        )
+        if isinstance(variables, list):
+            return []  # execution refuses variables that do not fit, naming each
+        fragments = {
+            definition.name.value: definition
+            for definition in document.definitions
+            if isinstance(definition, FragmentDefinitionNode)
+        }
+        return refusals(schema, operation, fragments, variables.coerced, self._settings())
 
     def _settings(self) -> Settings:
         settings: Settings = self.execution_context.context.settings
