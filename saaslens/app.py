@@ -67,7 +67,6 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     app.state.sessions = sessions
     app.state.automation = automation
     app.state.scheduler = scheduler
-    app.state.monitoring = monitoring
     graphql = GraphQLEndpoint(
         schema,
         context_getter=context_getter(settings, sessions, clock, automation, scheduler),

@@ -146,9 +146,9 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _production_secret(self) -> Settings:
-        secret = self.secret_key.get_secret_value()
         if self.development:
             return self
+        secret = self.secret_key.get_secret_value()
         if secret == DEVELOPMENT_SECRET_KEY:
             raise ValueError(
                 "SAASLENS_SECRET_KEY must be set in production; the built-in key is public"

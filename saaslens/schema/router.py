@@ -60,7 +60,6 @@ class GraphQLEndpoint(GraphQLRouter[Context, None]):
         unobserved; the limit frees the client and the request's connections.
         """
         started = time.perf_counter()
-        outcome = "ok"
         try:
             async with asyncio.timeout(self.timeout_seconds):
                 result = await super().execute_single(

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from gql.transport.exceptions import TransportQueryError
 from graphql import get_introspection_query
 
 from saaslens.auth.roles import Role
@@ -19,6 +20,7 @@ from saaslens.data.demo import Scenario, simulate
 from saaslens.data.demo.loading import write
 from saaslens.data.engine import create_engine, create_session_factory
 from tests.api import Api, add_person, running_api
+from tests.schema.test_subscription_auth import first_results, serving, transport
 
 PRODUCTION_SECRET = "a-production-secret-of-enough-length"
 
@@ -222,6 +224,28 @@ async def test_introspection_can_be_switched_off(sqlite_store: str) -> None:
     assert "introspection has been disabled" in refused["errors"][0]["message"]
     assert {error["extensions"]["code"] for error in refused["errors"]} == {"BAD_USER_INPUT"}
     assert typename == {"data": {"__typename": "Query"}}
+
+
+async def test_a_subscription_over_a_limit_is_refused_on_the_socket(sqlite_store: str) -> None:
+    settings = load_settings(database_url=sqlite_store, max_aliases=0)
+    viewer = await add_person(settings, "ada@example.com", Role.VIEWER)
+    credentials = {"authorization": f"Bearer {viewer.token}"}
+
+    async with serving(settings) as address:
+        with pytest.raises(TransportQueryError) as refused:
+            await first_results(
+                transport(address, init_payload=credentials),
+                "subscription { version: dataVersion }",
+            )
+
+    assert refused.value.errors is not None
+    [error] = refused.value.errors
+    assert error["extensions"] == {
+        "code": "BAD_USER_INPUT",
+        "limit": "aliases",
+        "actual": 1,
+        "maximum": 0,
+    }
 
 
 async def test_a_batch_of_operations_is_refused(api: Api) -> None:
