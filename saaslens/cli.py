@@ -22,7 +22,7 @@ from saaslens.data.migrate import upgrade
 from saaslens.data.models import User
 from saaslens.errors import InvalidInput
 from saaslens.heap import settle
-from saaslens.logs import configure_logging
+from saaslens.logs import logging_config
 
 app = typer.Typer(help="A GraphQL analytics API for a SaaS business's own data.")
 db = typer.Typer(help="The store: migrations.")
@@ -53,7 +53,6 @@ def serve(
 ) -> None:
     """Serve the API with uvicorn."""
     settings = get_settings()
-    configure_logging(settings.log_level, settings.log_json)
     # Extra worker processes start afresh and keep the collector's defaults.
     settle()
     uvicorn.run(
@@ -62,7 +61,7 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         workers=workers,
-        log_config=None,
+        log_config=logging_config(settings.log_level, settings.log_json),
         # uvloop's subprocess support refuses the user and group a sandboxed run needs.
         loop="asyncio",
     )

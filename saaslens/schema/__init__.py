@@ -11,9 +11,11 @@ from saaslens.schema.automation import AutomationMutation, AutomationQuery, Auto
 from saaslens.schema.cohorts import CohortsQuery
 from saaslens.schema.errors import ErrorShaping, Schema
 from saaslens.schema.ingestion import IngestionMutation
+from saaslens.schema.limits import QueryLimits
 from saaslens.schema.metrics import MetricsQuery
 from saaslens.schema.predictions import PredictionsMutation, PredictionsQuery
 from saaslens.schema.records import RecordsQuery
+from saaslens.schema.router import OperationNaming
 from saaslens.schema.schedules import SchedulesMutation, SchedulesQuery
 from saaslens.schema.statistics import StatisticsQuery
 from saaslens.schema.store import StoreSubscription
@@ -54,6 +56,7 @@ schema = Schema(
     mutation=_root("Mutation", MUTATIONS),
     # "Subscription" already names a customer's SaaS subscription.
     subscription=_root("RootSubscription", SUBSCRIPTIONS),
-    extensions=[ErrorShaping],
+    # A validation cache, if one is added, must come before QueryLimits.
+    extensions=[ErrorShaping, OperationNaming, QueryLimits],
     config=StrawberryConfig(scalar_map=SCALARS),
 )

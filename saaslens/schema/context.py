@@ -57,6 +57,8 @@ class Context(BaseContext):
         self.open_subscriptions = 0
         self.credential: Credential | None = None
         self.viewer: Viewer | None = None
+        # The operation being answered, once its document is parsed.
+        self.operation_name: str | None = None
 
     @asynccontextmanager
     async def db(self) -> AsyncIterator[AsyncSession]:
