@@ -31,6 +31,9 @@ from saaslens.analytics.statistics.trend import linear_trend
 from saaslens.errors import InvalidInput
 
 GOOD_NEWS = 0.3
+# A slope of events per week counts as falling below this, clear of the rounding
+# noise that can leave a flat pattern a hair under zero.
+FALLING = -1e-9
 
 
 class Kind(StrEnum):
@@ -303,7 +306,7 @@ def customers_at_risk(
     """
     risky = customers[
         (customers["mrr"] > 0)
-        & (customers["engagement_trend"] < 0)
+        & (customers["engagement_trend"] < FALLING)
         & (customers["probability_alive"] < alive_below)
     ]
     if risky.empty:

@@ -122,6 +122,7 @@ class Inputs:
 async def recommendations(
     session: AsyncSession, question: RecommendationsQuestion
 ) -> Recommendations:
+    """The findings of the range's latest complete month, highest priority first."""
     question.validate()
     months = question.months()
     engine: AsyncEngine = session.bind  # type: ignore[assignment]
