@@ -224,6 +224,7 @@ def check_at_risk(world: World, finding: dict[str, Any]) -> None:
         assert numbers["revenue"] == row.revenue
         assert numbers["probability_alive"] == pytest.approx(row.probability_alive, rel=1e-6)
         assert numbers["engagement_trend"] == pytest.approx(row.trend)
+        assert numbers["lifetime_value"] == pytest.approx(row.lifetime_value, rel=1e-6)
     assert finding["priority"] == pytest.approx(0.7 * np.mean(1 - named["probability_alive"]))
     assert finding["automation"]["parameters"] == {"min_risk": 0.5, "limit": len(risky)}
 
