@@ -115,6 +115,10 @@ def month_name(start: date) -> str:
     return f"{start:%B %Y}"
 
 
+def counted(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def churn_change(
     latest: Counts, baseline: Counts, month: date, periods: int, alpha: float
 ) -> Finding | None:
@@ -317,9 +321,9 @@ def customers_at_risk(
     strength = float(np.mean(1 - ordered["probability_alive"]))
     mrr = int(risky["mrr"].sum())
     reading = (
-        f"{len(risky)} paying customers, with {number(mrr)} minor units of MRR between them, "
-        f"use the product less week by week and have a probability below "
-        f"{percent(alive_below)} of still being active buyers."
+        f"Customers at risk: {len(risky)} paying, with {number(mrr)} minor units of MRR, "
+        "each using the product less week by week and with a probability below "
+        f"{percent(alive_below)} of still being an active buyer."
     )
     evidence = Evidence(
         test=f"BG/NBD probability of being alive below {alive_below:g} and a negative "
@@ -364,8 +368,8 @@ def hot_leads(
         Subject(lead.lead_id, (Measure("probability", lead.probability),)) for lead in named
     )
     reading = (
-        f"{len(hot)} open leads have a probability above {percent(above)} of being won "
-        f"under lead model version {model_version}."
+        f"Lead model version {model_version} gives {counted(len(hot), 'open lead')} a "
+        f"probability above {percent(above)} of being won."
     )
     evidence = Evidence(
         test=f"calibrated probabilities of lead model version {model_version}",
