@@ -34,6 +34,8 @@ GOOD_NEWS = 0.3
 # A slope of events per week counts as falling below this, clear of the rounding
 # noise that can leave a flat pattern a hair under zero.
 FALLING = -1e-9
+# The most rows the at-risk export template takes.
+EXPORT_LIMIT = 100_000
 
 
 class Kind(StrEnum):
@@ -335,9 +337,8 @@ def customers_at_risk(
             Measure("mean_probability_alive", float(risky["probability_alive"].mean())),
         ),
     )
-    export = Automation(
-        "at_risk_export", {"min_risk": round(1 - alive_below, 4), "limit": len(risky)}
-    )
+    limit = min(len(risky), EXPORT_LIMIT)
+    export = Automation("at_risk_export", {"min_risk": round(1 - alive_below, 4), "limit": limit})
     return Finding(
         Kind.CUSTOMERS_AT_RISK,
         WEIGHTS[Kind.CUSTOMERS_AT_RISK] * strength,
