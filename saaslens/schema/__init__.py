@@ -14,6 +14,7 @@ from saaslens.schema.ingestion import IngestionMutation
 from saaslens.schema.limits import QueryLimits
 from saaslens.schema.metrics import MetricsQuery
 from saaslens.schema.predictions import PredictionsMutation, PredictionsQuery
+from saaslens.schema.recommendations import RecommendationsQuery
 from saaslens.schema.records import RecordsQuery
 from saaslens.schema.router import OperationNaming
 from saaslens.schema.schedules import SchedulesMutation, SchedulesQuery
@@ -31,6 +32,7 @@ QUERIES: tuple[type, ...] = (
     SchedulesQuery,
     AlertsQuery,
     CohortsQuery,
+    RecommendationsQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     AccountsMutation,
