@@ -22,7 +22,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from saaslens.automation import schedules, scripts
@@ -303,10 +303,26 @@ async def record(
     reading: Reading,
     snapshot: dict[str, Any],
     now: datetime,
-) -> Alert:
+) -> Alert | None:
+    """Fire the rule: claim it for `now` and record the alert, in one transaction.
+
+    The claim is a conditional update, so of several processes checking the
+    rule inside one cool-down only the first records an alert; the others
+    get None.
+    """
+    opened = now - timedelta(seconds=row.cooldown_seconds)
+    claimed = await session.execute(
+        update(AlertRule)
+        .where(AlertRule.id == row.id)
+        .where(AlertRule.last_fired_at.is_(None) | (AlertRule.last_fired_at <= opened))
+        .values(last_fired_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        await session.rollback()
+        return None
     alert = Alert(rule_id=row.id, fired_at=now, value=reading.value, snapshot=snapshot)
     session.add(alert)
-    row.last_fired_at = now
     await session.commit()
     return alert
 

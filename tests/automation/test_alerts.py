@@ -17,6 +17,7 @@ from saaslens.automation.engine import Engine
 from saaslens.automation.exceptions import InvalidAlertRule
 from saaslens.automation.scripts import ScriptSettings
 from saaslens.config import Settings
+from saaslens.data.engine import create_engine, create_session_factory
 from saaslens.data.models import Execution
 from saaslens.services.series import MetricName
 from tests.metrics.book import Book
@@ -176,3 +177,31 @@ async def test_a_rule_that_cannot_be_checked_is_refused(
     async with sessions() as session:
         with pytest.raises(InvalidAlertRule, match=problem):
             await alerts.create(session, spec, TODAY)
+
+
+async def test_checks_racing_inside_one_cool_down_fire_the_rule_once(
+    growing: Sessions, automation: Engine, store_url: str
+) -> None:
+    rule = await a_rule(
+        growing, RuleSpec("mrr over 1500", MetricName.MRR, Condition.ABOVE, threshold=1500.0)
+    )
+    # Each checker has its own connection pool, as separate API processes would.
+    stores = [create_engine(store_url) for _ in range(4)]
+    checkers = [
+        Alerting(create_session_factory(store), automation, "UTC", Clock(TODAY))
+        for store in stores
+    ]
+
+    checks = await asyncio.gather(*(checker.check(rule) for checker in checkers))
+    for store in stores:
+        await store.dispose()
+
+    fired = [check.alert for check in checks if check.alert is not None]
+    assert all(check.reading.holds for check in checks)
+    assert len(fired) == 1
+    assert sum(check.cooling_down for check in checks) == len(checks) - 1
+    async with growing() as session:
+        recorded = await alerts.alerts(session, rule, 10)
+        stored_rule = await alerts.read(session, rule)
+    assert [alert.id for alert in recorded] == [fired[0].id]
+    assert stored_rule.last_fired_at == TODAY
