@@ -52,6 +52,9 @@ class Alerting:
             if not reading.holds or cooling:
                 return Check(reading, snapshot, cooling, None)
             script_id = rule.script_id
+            at_risk = await alerts.customers_at_risk(session, rule, reading, now, self._zone)
+            if at_risk is not None:
+                snapshot = snapshot | {"customers": at_risk}
             alert = await alerts.record(session, rule, reading, snapshot, now)
         if alert is None:
             logger.info("alert rule %d was fired by another check at %s", rule_id, now)
