@@ -174,8 +174,8 @@ def _check(spec: RuleSpec) -> None:
     if spec.condition in METRIC_CONDITIONS and spec.metric is None:
         raise InvalidAlertRule(f"a {spec.condition} condition needs a metric")
     if spec.condition is Condition.LEAD_SCORE:
-        if spec.metric is not None:
-            raise InvalidAlertRule("a lead score condition watches leads, not a metric")
+        if spec.metric is not None or spec.segment:
+            raise InvalidAlertRule("a lead score condition watches leads, not a metric or segment")
         if spec.threshold is None or not 0 <= spec.threshold < 1:
             raise InvalidAlertRule("a lead score condition needs a threshold from 0 to below 1")
     if spec.condition in (Condition.ABOVE, Condition.BELOW) and spec.threshold is None:

@@ -126,6 +126,7 @@ async def test_a_lead_score_rule_hands_the_leads_above_its_line_to_the_template(
         ({"condition": "LEAD_SCORE"}, "threshold from 0"),
         ({"condition": "LEAD_SCORE", "threshold": 1.5}, "threshold from 0"),
         ({"condition": "LEAD_SCORE", "threshold": 0.5, "metric": "MRR"}, "not a metric"),
+        ({"condition": "LEAD_SCORE", "threshold": 0.5, "segment": {"plan": "pro"}}, "segment"),
         ({"condition": "ABOVE", "threshold": 0.5}, "needs a metric"),
     ],
 )
