@@ -1,4 +1,4 @@
-"""Alert rules: watch a metric series and, when its newest period crosses a line, say so.
+"""Alert rules: watch a metric series or the lead scores, and say so when a line is crossed.
 
 A metric rule names a metric, a granularity and a segment, and a condition
 on the newest period (which may still be running): above or below a
