@@ -1,15 +1,15 @@
-"""The FastAPI application: GraphQL, health and readiness."""
+"""The FastAPI application: GraphQL, health, readiness and metrics."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.exc import SQLAlchemyError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
@@ -20,7 +20,8 @@ from saaslens.automation.scheduler import Scheduler
 from saaslens.config import Settings, get_settings
 from saaslens.data.engine import create_engine, create_session_factory
 from saaslens.data.migrate import current_revision, head_revision
-from saaslens.logs import request_id
+from saaslens.logs import RequestTagging
+from saaslens.monitoring import Monitoring, may_scrape
 from saaslens.schema import schema
 from saaslens.schema.context import context_getter
 from saaslens.schema.router import GraphQLEndpoint
@@ -38,7 +39,14 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     sessions = create_session_factory(engine)
     automation = Engine.for_settings(settings, sessions)
     alerting = Alerting(sessions, automation, settings.reporting_time_zone)
-    scheduler = Scheduler(sessions, automation, alerting, settings.database_url)
+    monitoring = Monitoring(engine, sessions)
+    scheduler = Scheduler(
+        sessions,
+        automation,
+        alerting,
+        settings.database_url,
+        on_lag=monitoring.scheduler_lag.observe,
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -65,22 +73,12 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
         allowed_origins=settings.allowed_origins,
         graphql_ide="graphiql" if settings.graphiql_enabled else None,
         subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
+        timeout_seconds=settings.request_timeout_seconds,
+        monitoring=monitoring,
     )
     app.include_router(graphql, prefix="/graphql")
 
-    @app.middleware("http")
-    async def tag_request(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        incoming = request.headers.get("x-request-id", "")
-        tag = incoming[:64] if incoming.isalnum() else secrets.token_hex(8)
-        token = request_id.set(tag)
-        try:
-            response = await call_next(request)
-        finally:
-            request_id.reset(token)
-        response.headers["x-request-id"] = tag
-        return response
+    app.add_middleware(RequestTagging)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -100,5 +98,17 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
                 {"status": "unavailable", "reason": f"migrations at {revision}, not head"}, 503
             )
         return JSONResponse({"status": "ok"})
+
+    @app.get("/metrics")
+    async def metrics(request: Request) -> Response:
+        """Prometheus series; see docs/operations.md for who may scrape them."""
+        if not may_scrape(request, settings):
+            return JSONResponse(
+                {"detail": "send the metrics token as a Bearer token, or scrape from loopback"},
+                401,
+                headers={"www-authenticate": "Bearer"},
+            )
+        await monitoring.refresh()
+        return Response(generate_latest(monitoring.registry), media_type=CONTENT_TYPE_LATEST)
 
     return app

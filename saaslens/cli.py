@@ -23,7 +23,7 @@ from saaslens.data.migrate import upgrade
 from saaslens.data.models import User
 from saaslens.errors import InvalidInput
 from saaslens.heap import settle
-from saaslens.logs import configure_logging
+from saaslens.logs import logging_config
 
 app = typer.Typer(help="A GraphQL analytics API for a SaaS business's own data.")
 db = typer.Typer(help="The store: migrations.")
@@ -54,7 +54,6 @@ def serve(
 ) -> None:
     """Serve the API with uvicorn."""
     settings = get_settings()
-    configure_logging(settings.log_level, settings.log_json)
     # The application's modules are loaded first, so settling freezes them too.
     # Extra worker processes start afresh and keep the collector's defaults.
     import_module("saaslens.app")
@@ -65,7 +64,7 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         workers=workers,
-        log_config=None,
+        log_config=logging_config(settings.log_level, settings.log_json),
         # uvloop's subprocess support refuses the user and group a sandboxed run needs.
         loop="asyncio",
     )

@@ -9,15 +9,27 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, SecretStr, ValidationError
+from pydantic import AfterValidator, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "SAASLENS_"
+DEVELOPMENT_SECRET_KEY = "development-only-secret-change-me"
+MINIMUM_SECRET_KEY_LENGTH = 32
 
 
 class Profile(StrEnum):
     DEVELOPMENT = "development"
     PRODUCTION = "production"
+
+
+# What the production profile tightens, unless the variable is set explicitly.
+PRODUCTION_DEFAULTS: dict[str, object] = {
+    "max_query_depth": 10,
+    "max_aliases": 30,
+    "max_tokens": 3000,
+    "max_query_cost": 25_000,
+    "request_timeout_seconds": 20.0,
+}
 
 
 def _check_time_zone(name: str) -> str:
@@ -74,7 +86,7 @@ class Settings(BaseSettings):
     database_url: DatabaseURL = "sqlite+aiosqlite:///./var/saaslens.db"
     base_currency: CurrencyCode = "USD"
     reporting_time_zone: TimeZoneName = "UTC"
-    secret_key: SecretStr = SecretStr("development-only-secret-change-me")
+    secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET_KEY)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     graphiql: bool | None = None
@@ -87,6 +99,17 @@ class Settings(BaseSettings):
     retry_backoff_seconds: float = Field(default=2.0, ge=0, le=3600)
     max_subscriptions_per_connection: int = Field(default=10, ge=1, le=1000)
     log_level: str = "INFO"
+    # What one GraphQL operation may ask for; see docs/operations.md.
+    # The development defaults let GraphiQL's introspection query (depth 15,
+    # cost about 50,000) through; production turns introspection off.
+    max_query_depth: int = Field(default=20, ge=1, le=1000)
+    max_aliases: int = Field(default=100, ge=0)
+    max_tokens: int = Field(default=10_000, ge=1)
+    max_query_cost: int = Field(default=100_000, ge=1)
+    request_timeout_seconds: float = Field(default=60.0, gt=0, le=3600)
+    introspection: bool | None = None
+    # A Bearer token /metrics asks for; without one only loopback clients may scrape.
+    metrics_token: SecretStr | None = Field(default=None, min_length=16)
     # The interpreter the subprocess executor runs scripts with; the sandbox
     # users must be able to execute it, so not one under /root.
     sandbox_python: str = "/usr/bin/python3"
@@ -114,6 +137,28 @@ class Settings(BaseSettings):
     lucia_session_user_id_column: Identifier = "user_id"
     lucia_session_expires_column: Identifier = "expires_at"
 
+    @model_validator(mode="before")
+    @classmethod
+    def _production_defaults(cls, data: object) -> object:
+        if not isinstance(data, dict) or data.get("profile") != Profile.PRODUCTION:
+            return data
+        return PRODUCTION_DEFAULTS | data
+
+    @model_validator(mode="after")
+    def _production_secret(self) -> Settings:
+        if self.development:
+            return self
+        secret = self.secret_key.get_secret_value()
+        if secret == DEVELOPMENT_SECRET_KEY:
+            raise ValueError(
+                "SAASLENS_SECRET_KEY must be set in production; the built-in key is public"
+            )
+        if len(secret) < MINIMUM_SECRET_KEY_LENGTH:
+            raise ValueError(
+                f"SAASLENS_SECRET_KEY must be at least {MINIMUM_SECRET_KEY_LENGTH} characters"
+            )
+        return self
+
     @property
     def development(self) -> bool:
         return self.profile is Profile.DEVELOPMENT
@@ -126,6 +171,10 @@ class Settings(BaseSettings):
     @property
     def graphiql_enabled(self) -> bool:
         return self.development if self.graphiql is None else self.graphiql
+
+    @property
+    def introspection_enabled(self) -> bool:
+        return self.development if self.introspection is None else self.introspection
 
     @property
     def sqlite_path(self) -> Path | None:
@@ -143,8 +192,12 @@ class SettingsError(Exception):
 def describe_errors(error: ValidationError) -> str:
     lines = []
     for problem in error.errors():
-        variable = ENV_PREFIX + "_".join(str(part) for part in problem["loc"]).upper()
         reason = problem["msg"].removeprefix("Value error, ")
+        if not problem["loc"]:
+            # A rule across settings names its variables in its message.
+            lines.append(reason)
+            continue
+        variable = ENV_PREFIX + "_".join(str(part) for part in problem["loc"]).upper()
         lines.append(f"{variable}: {reason}")
     return "\n".join(lines)
 

@@ -64,6 +64,24 @@ def test_the_command_stops_on_a_bad_setting() -> None:
     assert not Path("var").exists()
 
 
+def test_production_will_not_serve_with_the_development_secret_key() -> None:
+    environment = {
+        name: value for name, value in os.environ.items() if name != "SAASLENS_SECRET_KEY"
+    } | {"SAASLENS_PROFILE": "production"}
+
+    finished = subprocess.run(
+        [sys.executable, "-m", "saaslens", "serve"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+    assert finished.returncode == 2
+    assert "SAASLENS_SECRET_KEY must be set in production" in finished.stderr
+
+
 def test_allowed_origins_are_a_json_list(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(
         "SAASLENS_ALLOWED_ORIGINS", '["https://app.example", "http://localhost:5173"]'

@@ -4,7 +4,10 @@ Recency is in days since the last event (NaN for a customer never active);
 frequency counts active days and events in the recent window; monetary
 value is net payments to date and current MRR; the engagement trend is the
 least-squares slope of events per week over the last weeks (events per week,
-per week). Attributes become columns named `attribute.<key>`.
+per week). `churned` is 1 for a customer who has had a subscription and has
+none trialing or paying now, 0 for one who has, and NaN for a customer who
+never subscribed, since they cannot have churned. Attributes become columns
+named `attribute.<key>`.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 PAYING = ("active", "past_due")
+LIVE = ("trialing", *PAYING)
 
 
 def engagement_trend(weekly: pd.DataFrame, customer_ids: pd.Index, weeks: int) -> pd.Series:
@@ -40,6 +44,12 @@ def current_plans(states: pd.DataFrame) -> pd.DataFrame:
         "customer_id"
     )
     return pd.DataFrame({"mrr": mrr, "plan": top.set_index("customer_id")["plan"]})
+
+
+def churn_flags(states: pd.DataFrame, customer_ids: pd.Index) -> pd.Series:
+    """1.0 for a customer without a live subscription, 0.0 with one, NaN with none ever."""
+    live = states["status"].isin(LIVE).groupby(states["customer_id"]).any()
+    return (~live).astype(float).reindex(customer_ids)
 
 
 def feature_frame(
@@ -70,6 +80,7 @@ def feature_frame(
             .astype("int64"),
             "mrr": plans["mrr"].fillna(0).astype("int64"),
             "engagement_trend": engagement_trend(weekly, ids, weeks),
+            "churned": churn_flags(states, ids),
             "plan": plans["plan"],
             "country": frame["country"],
             "segment": frame["segment"],

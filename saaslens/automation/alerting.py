@@ -2,8 +2,9 @@
 
 The scheduler checks each enabled rule on the rule's cron schedule;
 analysts may check one at any time. Either way a rule fires at most once
-per cool-down. Watchers hear of each alert through the event broker and
-read it from the database.
+per cool-down, even when several processes check it at the same moment.
+Watchers hear of each alert through the event broker and read it from the
+database.
 """
 
 from __future__ import annotations
@@ -50,8 +51,14 @@ class Alerting:
             cooling = alerts.cooling_down(rule, now)
             if not reading.holds or cooling:
                 return Check(reading, snapshot, cooling, None)
-            alert = await alerts.record(session, rule, reading, snapshot, now)
             script_id = rule.script_id
+            at_risk = await alerts.customers_at_risk(session, rule, reading, now, self._zone)
+            if at_risk is not None:
+                snapshot = snapshot | {"customers": at_risk}
+            alert = await alerts.record(session, rule, reading, snapshot, now)
+        if alert is None:
+            logger.info("alert rule %d was fired by another check at %s", rule_id, now)
+            return Check(reading, snapshot, True, None)
         logger.info("alert rule %d fired at %s: %s", rule_id, now, reading.value)
         if script_id is not None:
             alert = await self._run_script(alert, script_id, snapshot)

@@ -1,15 +1,18 @@
-"""Alert rules: watch a metric series and, when its newest period crosses a line, say so.
+"""Alert rules: watch a metric series or the lead scores, and say so when a line is crossed.
 
-A rule names a metric, a granularity and a segment, and a condition on the
-newest period (which may still be running): above or below a threshold, or
-further from the mean of the `trailing_periods` before it than `deviations`
-sample standard deviations. A rule that holds, outside its cool-down,
-records an alert with the metric snapshot and queues its script with that
-snapshot as input (trigger "alert"). Rules are checked on their own cron
-schedule by the scheduler, or on demand.
+A metric rule names a metric, a granularity and a segment, and a condition
+on the newest period (which may still be running): above or below a
+threshold, or further from the mean of the `trailing_periods` before it
+than `deviations` sample standard deviations. A lead score rule has no
+metric: it holds when any open lead's probability of being won, under the
+latest lead model, is above its threshold. A rule that holds, outside its
+cool-down, records an alert with the snapshot and queues its script with
+that snapshot as input (trigger "alert"). Rules are checked on their own
+cron schedule by the scheduler, or on demand.
 
-A third condition, a lead score above p, waits for a lead scoring model;
-none is on main yet, so it is not offered.
+When a rule on a churn metric fires, its snapshot also lists the customers
+at risk (see analytics/churn_risk); a lead score rule's lists the leads
+above the line.
 """
 
 from __future__ import annotations
@@ -22,9 +25,10 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from saaslens.analytics.lead_scoring import ScoredLead
 from saaslens.automation import schedules, scripts
 from saaslens.automation.exceptions import AlertRuleNotFound, InvalidAlertRule, InvalidSchedule
 from saaslens.automation.schedules import ScheduleKind, ScheduleSpec
@@ -32,6 +36,8 @@ from saaslens.data.buckets import date_of_day, day_number
 from saaslens.data.models import Alert, AlertRule
 from saaslens.data.queries.periods import DateRange, Granularity
 from saaslens.data.queries.segments import Segment
+from saaslens.services.churn_risk import ChurnRiskQuestion, ChurnRiskRunner
+from saaslens.services.leads import latest_lead_model, lead_scores
 from saaslens.services.runner import Scope
 from saaslens.services.series import MetricName, Point, metric_series
 
@@ -42,12 +48,23 @@ class Condition(StrEnum):
     ABOVE = "above"
     BELOW = "below"
     DEVIATION = "deviation"
+    LEAD_SCORE = "lead_score"
+
+
+METRIC_CONDITIONS = (Condition.ABOVE, Condition.BELOW, Condition.DEVIATION)
+# Rules on these metrics name the customers at risk when they fire.
+CHURN_METRICS = (
+    MetricName.CUSTOMER_CHURN_RATE,
+    MetricName.GROSS_MRR_CHURN_RATE,
+    MetricName.NET_MRR_CHURN_RATE,
+    MetricName.CHURNED_MRR,
+)
 
 
 @dataclass(frozen=True, slots=True)
 class RuleSpec:
     name: str
-    metric: MetricName
+    metric: MetricName | None
     condition: Condition
     granularity: Granularity = Granularity.MONTH
     segment: Mapping[str, str] = field(default_factory=dict)
@@ -107,7 +124,7 @@ class Check:
 def spec_of(row: AlertRule) -> RuleSpec:
     return RuleSpec(
         name=row.name,
-        metric=MetricName(row.metric),
+        metric=None if row.metric is None else MetricName(row.metric),
         condition=Condition(row.condition),
         granularity=Granularity(row.granularity),
         segment=dict(row.segment_filter),
@@ -154,6 +171,13 @@ def _number(value: float | None) -> float:
 
 
 def _check(spec: RuleSpec) -> None:
+    if spec.condition in METRIC_CONDITIONS and spec.metric is None:
+        raise InvalidAlertRule(f"a {spec.condition} condition needs a metric")
+    if spec.condition is Condition.LEAD_SCORE:
+        if spec.metric is not None or spec.segment:
+            raise InvalidAlertRule("a lead score condition watches leads, not a metric or segment")
+        if spec.threshold is None or not 0 <= spec.threshold < 1:
+            raise InvalidAlertRule("a lead score condition needs a threshold from 0 to below 1")
     if spec.condition in (Condition.ABOVE, Condition.BELOW) and spec.threshold is None:
         raise InvalidAlertRule(f"an {spec.condition} condition needs a threshold")
     if spec.condition is Condition.DEVIATION:
@@ -187,7 +211,7 @@ async def create(session: AsyncSession, spec: RuleSpec, now: datetime) -> AlertR
 
 def _write(row: AlertRule, spec: RuleSpec) -> None:
     row.name = spec.name
-    row.metric = spec.metric.value
+    row.metric = None if spec.metric is None else spec.metric.value
     row.granularity = spec.granularity.value
     row.segment_filter = dict(spec.segment)
     row.condition = spec.condition.value
@@ -251,34 +275,46 @@ async def read_alert(session: AsyncSession, alert_id: int) -> Alert:
     return row
 
 
+def segment_of(spec: RuleSpec) -> Segment:
+    return Segment(
+        plan=spec.segment.get("plan"),
+        country=spec.segment.get("country"),
+        segment=spec.segment.get("segment"),
+    )
+
+
 def scope_of(spec: RuleSpec, today: date) -> Scope:
     """The newest period holding `today`, with the trailing periods before it."""
     back = spec.trailing_periods or 0
     newest = spec.granularity.key_of_day(day_number(today))
     start = date_of_day(spec.granularity.first_day(newest - back))
-    segment = Segment(
-        plan=spec.segment.get("plan"),
-        country=spec.segment.get("country"),
-        segment=spec.segment.get("segment"),
-    )
-    return Scope(DateRange(start, today), spec.granularity, segment)
+    return Scope(DateRange(start, today), spec.granularity, segment_of(spec))
 
 
 async def measure(
     session: AsyncSession, row: AlertRule, now: datetime, reporting_zone: str
 ) -> tuple[Reading, dict[str, Any]]:
-    """Read the rule's series as of `now` and judge it; the snapshot a script gets."""
+    """Judge the rule as of `now`; the reading, and the snapshot a script gets."""
     spec = spec_of(row)
-    today = now.astimezone(ZoneInfo(reporting_zone)).date()
-    found = await metric_series(session, spec.metric, scope_of(spec, today))
+    header = {"rule": {"id": row.id, "name": row.name}, "condition": spec.condition.value}
+    if spec.metric is None:
+        reading, details = await _measure_leads(session, spec)
+    else:
+        today = now.astimezone(ZoneInfo(reporting_zone)).date()
+        reading, details = await _measure_metric(session, spec, spec.metric, today)
+    return reading, header | details | {"checked_at": now.isoformat()}
+
+
+async def _measure_metric(
+    session: AsyncSession, spec: RuleSpec, metric: MetricName, today: date
+) -> tuple[Reading, dict[str, Any]]:
+    found = await metric_series(session, metric, scope_of(spec, today))
     points = found[0].points if found else []
     reading = read_series(points, spec)
-    snapshot = {
-        "rule": {"id": row.id, "name": row.name},
-        "metric": spec.metric.value,
+    return reading, {
+        "metric": metric.value,
         "granularity": spec.granularity.value,
         "segment": dict(spec.segment),
-        "condition": spec.condition.value,
         "threshold": spec.threshold,
         "deviations": spec.deviations,
         "period": reading.period.isoformat() if reading.period else None,
@@ -286,9 +322,52 @@ async def measure(
         "mean": reading.mean,
         "std": reading.std,
         "points": [{"start": point.start.isoformat(), "value": point.value} for point in points],
-        "checked_at": now.isoformat(),
     }
-    return reading, snapshot
+
+
+async def _measure_leads(session: AsyncSession, spec: RuleSpec) -> tuple[Reading, dict[str, Any]]:
+    """The open leads above the line under the latest model; none fire without a model."""
+    model = await latest_lead_model(session)
+    scored = await lead_scores(session)
+    line = _number(spec.threshold)
+    above = [lead for lead in scored if lead.probability > line]
+    best = scored[0].probability if scored else None
+    return Reading(None, best, bool(above)), {
+        "threshold": line,
+        "model_version": None if model is None else model.version,
+        "value": best,
+        "leads": [_lead_entry(lead) for lead in above],
+    }
+
+
+def _lead_entry(lead: ScoredLead) -> dict[str, Any]:
+    drivers = [
+        {"feature": driver.feature, "value": driver.value, "contribution": driver.contribution}
+        for driver in lead.drivers
+    ]
+    return {"id": lead.lead_id, "probability": lead.probability, "drivers": drivers}
+
+
+async def customers_at_risk(
+    session: AsyncSession, row: AlertRule, reading: Reading, now: datetime, reporting_zone: str
+) -> list[dict[str, Any]] | None:
+    """For a rule on a churn metric, the customers at risk in the period it read."""
+    spec = spec_of(row)
+    if spec.metric not in CHURN_METRICS or reading.period is None:
+        return None
+    today = now.astimezone(ZoneInfo(reporting_zone)).date()
+    question = ChurnRiskQuestion(today, reading.period, segment_of(spec))
+    frame = await ChurnRiskRunner(question).run(session)
+    return [
+        {
+            "id": record["customer_id"],
+            "name": record["name"],
+            "risk": record["risk"],
+            "reasons": list(record["reasons"]),
+            "mrr": int(record["mrr"]),
+        }
+        for record in frame.to_dict("records")
+    ]
 
 
 def cooling_down(row: AlertRule, now: datetime) -> bool:
@@ -303,10 +382,26 @@ async def record(
     reading: Reading,
     snapshot: dict[str, Any],
     now: datetime,
-) -> Alert:
+) -> Alert | None:
+    """Fire the rule: claim it for `now` and record the alert, in one transaction.
+
+    The claim is a conditional update, so of several processes checking the
+    rule inside one cool-down only the first records an alert; the others
+    get None.
+    """
+    opened = now - timedelta(seconds=row.cooldown_seconds)
+    claimed = await session.execute(
+        update(AlertRule)
+        .where(AlertRule.id == row.id)
+        .where(AlertRule.last_fired_at.is_(None) | (AlertRule.last_fired_at <= opened))
+        .values(last_fired_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        await session.rollback()
+        return None
     alert = Alert(rule_id=row.id, fired_at=now, value=reading.value, snapshot=snapshot)
     session.add(alert)
-    row.last_fired_at = now
     await session.commit()
     return alert
 

@@ -20,6 +20,7 @@ import logging
 import os
 import socket
 import time
+from collections import OrderedDict
 from collections.abc import Mapping
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta
@@ -44,12 +45,16 @@ from saaslens.automation.output import OutputRecorder
 from saaslens.automation.scripts import ExecutorKind
 from saaslens.config import Settings
 from saaslens.data.models import Execution, Script
+from saaslens.logs import request_id
 
 logger = logging.getLogger(__name__)
 
 REAP_SECONDS = 30.0
 MAX_BACKOFF_SECONDS = 3600.0
 RETRIED = (RunState.FAILED, RunState.TIMED_OUT)
+# Request ids of executions queued here, so their runs and retries log them;
+# the oldest are forgotten past this many.
+REMEMBERED_REQUESTS = 1000
 
 
 def this_worker() -> str:
@@ -90,6 +95,7 @@ class Engine:
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._runs: dict[int, asyncio.Task[Outcome]] = {}
         self._cancelling: set[int] = set()
+        self._requests: OrderedDict[int, str] = OrderedDict()
         self._wakeup = asyncio.Event()
         self._background: list[asyncio.Task[None]] = []
         self._stopping = False
@@ -163,6 +169,7 @@ class Engine:
                 session, stored, resolved, snapshot, trigger, requested_by
             )
         logger.info("execution %d of script %d queued", execution.id, script_id)
+        self._remember_request(execution.id)
         await self._announce(execution)
         self._wakeup.set()
         return execution
@@ -247,7 +254,14 @@ class Engine:
         if len(claimed) == free:
             self._wakeup.set()
 
+    def _remember_request(self, execution_id: int) -> None:
+        self._requests[execution_id] = request_id.get()
+        while len(self._requests) > REMEMBERED_REQUESTS:
+            self._requests.popitem(last=False)
+
     async def _run(self, execution: Execution) -> None:
+        # Each run is a task of its own, so the id set here tags its lines only.
+        request_id.set(self._requests.get(execution.id, "-"))
         try:
             await self._announce(execution)
             await self._attempt(execution)

@@ -281,3 +281,11 @@ async def page(
         query = query.where(Execution.id < before_id)
     rows = await session.scalars(query)
     return rows.all(), total or 0
+
+
+async def count_by_state(session: AsyncSession) -> dict[State, int]:
+    """How many executions are in each state, zero for the states none is in."""
+    rows = await session.execute(select(Execution.state, func.count()).group_by(Execution.state))
+    counts = dict.fromkeys(State, 0)
+    counts.update({State(state): count for state, count in rows})
+    return counts

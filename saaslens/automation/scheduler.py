@@ -73,6 +73,7 @@ class Scheduler:
         database_url: str,
         check_seconds: float = 5.0,
         now: Callable[[], datetime] = _system_now,
+        on_lag: Callable[[float], None] | None = None,
     ) -> None:
         self.sessions = sessions
         self.engine = engine
@@ -80,6 +81,7 @@ class Scheduler:
         self._dsn = asyncpg_dsn(database_url) if database_url.startswith("postgresql") else None
         self._check_seconds = check_seconds
         self._now = now
+        self._on_lag = on_lag
         self._aps: AsyncIOScheduler | None = None
         self._lock_connection: Any = None
         self._watch: asyncio.Task[None] | None = None
@@ -273,6 +275,8 @@ class Scheduler:
             if not await schedules.claim_run(session, schedule_id, fire_time):
                 return
             row = await schedules.read(session, schedule_id)
+        if self._on_lag is not None:
+            self._on_lag(max(0.0, (self._now() - fire_time).total_seconds()))
         snapshot = {"schedule": {"id": schedule_id, "fire_time": fire_time.isoformat()}}
         try:
             await self.engine.submit(row.script_id, row.parameters, snapshot, "schedule")

@@ -59,6 +59,8 @@ class Context(BaseContext):
         self.credential: Credential | None = None
         self.viewer: Viewer | None = None
         self.loaders = Loaders(sessions)
+        # The operation being answered, once its document is parsed.
+        self.operation_name: str | None = None
 
     @asynccontextmanager
     async def db(self) -> AsyncIterator[AsyncSession]:

@@ -60,11 +60,15 @@ class Schema(strawberry.Schema):
     ) -> None:
         """Log errors as Strawberry does, except user-facing ones.
 
-        A refused credential or a bad argument is an answer to the client,
-        not a fault; logging each with its traceback would bury the faults.
+        A refused credential, a bad argument or a document that does not
+        validate is an answer to the client, not a fault; logging each with
+        its traceback would bury the faults.
         """
         faults = [
-            error for error in errors if not isinstance(error.original_error, UserFacingError)
+            error
+            for error in errors
+            if error.original_error is not None
+            and not isinstance(error.original_error, UserFacingError)
         ]
         super().process_errors(faults, execution_context)
 

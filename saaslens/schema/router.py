@@ -1,18 +1,32 @@
-"""The GraphQL endpoint, with sockets that authenticate in connection_init."""
+"""The GraphQL endpoint: sockets that authenticate in connection_init, a time
+limit on each operation, and the operation's count and latency for /metrics.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
+import time
+from collections.abc import Iterator
+from typing import Any
 
 import orjson
 from fastapi import Response, status
+from graphql import GraphQLError
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.extensions import SchemaExtension
 from strawberry.fastapi import GraphQLRouter
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.types import ExecutionResult
 from strawberry.types.unset import UnsetType
 
+from saaslens.errors import ErrorCode
+from saaslens.monitoring import Monitoring
 from saaslens.schema.context import Context
 from saaslens.schema.credentials import connection_init_credential
+
+logger = logging.getLogger(__name__)
 
 
 def encode(data: object) -> bytes:
@@ -29,6 +43,13 @@ def encode(data: object) -> bytes:
 
 
 class GraphQLEndpoint(GraphQLRouter[Context, None]):
+    def __init__(
+        self, *args: Any, timeout_seconds: float, monitoring: Monitoring, **options: Any
+    ) -> None:
+        super().__init__(*args, **options)
+        self.timeout_seconds = timeout_seconds
+        self.monitoring = monitoring
+
     def encode_json(self, data: object) -> str:
         # Socket messages must be text frames, which graphql-transport-ws requires.
         return encode(data).decode()
@@ -57,3 +78,53 @@ class GraphQLEndpoint(GraphQLRouter[Context, None]):
         if credential is not None and await context.authenticate(credential) is None:
             raise ConnectionRejectionError({"message": "the token is not valid or has expired"})
         return UnsetType()
+
+    async def execute_single(
+        self,
+        request: Any,
+        request_adapter: Any,
+        sub_response: Any,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """Answer one operation within the time limit; past it, a TIMEOUT error.
+
+        Work already handed to a thread (a model fit, say) runs on to its end
+        unobserved; the limit frees the client and the request's connections.
+        """
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(self.timeout_seconds):
+                result = await super().execute_single(
+                    request, request_adapter, sub_response, context, root_value, request_data
+                )
+        except TimeoutError:
+            outcome = "timeout"
+            result = self._timed_out(context)
+        else:
+            outcome = "error" if result.errors else "ok"
+        name = context.operation_name or request_data.operation_name
+        self.monitoring.observe(name, outcome, time.perf_counter() - started)
+        return result
+
+    def _timed_out(self, context: Context) -> ExecutionResult:
+        logger.warning(
+            "operation %s stopped after %g s", context.operation_name, self.timeout_seconds
+        )
+        error = GraphQLError(
+            f"The operation took longer than the {self.timeout_seconds:g} s allowed and "
+            f"was stopped; ask for less (a shorter range, a smaller page) or try later.",
+            extensions={"code": ErrorCode.TIMEOUT.value, "seconds": self.timeout_seconds},
+        )
+        return ExecutionResult(data=None, errors=[error])
+
+
+class OperationNaming(SchemaExtension):
+    """Tells the context which operation a parsed document runs, to label its metrics."""
+
+    def on_parse(self) -> Iterator[None]:
+        yield
+        execution = self.execution_context
+        if execution.graphql_document is not None:
+            execution.context.operation_name = execution.operation_name

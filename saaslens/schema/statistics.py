@@ -35,7 +35,7 @@ class StatisticsQuery:
     correlation: list[Correlation] = strawberry.field(
         resolver=statistics.correlation_between,
         extensions=needs(IsViewer),
-        description="Pearson, Spearman and Kendall on the periods both series share.",
+        description="Pearson, Spearman and Kendall on the periods (or ids) both series share.",
     )
     linear_trend: LinearTrend = strawberry.field(
         resolver=statistics.linear_trend,

@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 from numpy.typing import NDArray
 from scipy import integrate, stats
-from scipy.special import beta, gamma, roots_genlaguerre, roots_jacobi
+from scipy.special import beta, gamma, hyp2f1, roots_genlaguerre, roots_jacobi
 
 from saaslens.analytics.lifetime_value import (
     CustomerValuation,
@@ -33,7 +33,7 @@ from saaslens.analytics.lifetime_value import (
     value_customers,
 )
 from saaslens.analytics.lifetime_value.bgnbd import log_likelihood as bgnbd_log_likelihood
-from saaslens.analytics.lifetime_value.estimation import maximise
+from saaslens.analytics.lifetime_value.estimation import MaximumLikelihood, maximise
 from saaslens.analytics.lifetime_value.gamma_gamma import (
     log_likelihood as gamma_gamma_log_likelihood,
 )
@@ -395,3 +395,37 @@ def test_frequent_buyers_over_long_horizons_keep_finite_expectations(
     # Over one period almost nobody leaves: the posterior mean rate (r + x) / (alpha + age).
     rate = (purchases.r + x) / (purchases.alpha + age)
     assert expected[0] == pytest.approx(rate * purchases.probability_alive(x, t_x, age), rel=0.02)
+
+
+def test_clockwork_buyers_keep_finite_expectations_where_2f1_fails() -> None:
+    """Customers who all buy at one steady rate (monthly billing) send r and alpha into
+    the thousands, where scipy's 2F1 answers NaN. The expectation is then checked against
+    adaptive quadrature over the drop-out probability's posterior beta, with the gamma of
+    rates averaged in closed form, and the probability alive written out directly."""
+    r, alpha, a, b = 11776.6, 58246.6, 0.6708, 29.7639
+    estimates = tuple(
+        Estimate(name, value, None)
+        for name, value in zip(("r", "alpha", "a", "b"), (r, alpha, a, b), strict=True)
+    )
+    model = PurchaseModel(MaximumLikelihood(estimates, 0.0, 500))
+    x, t_x, age = (
+        np.array([1.0, 5.0, 11.0]),
+        np.array([4.0, 21.0, 47.0]),
+        np.array([5.0, 22.0, 50.0]),
+    )
+
+    for horizon in (4.35, 52.2):
+        z = horizon / (alpha + age + horizon)
+        assert np.isnan(hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)).all()
+        expected = model.expected_purchases(horizon, x, t_x, age)
+        for count, last, seen, found in zip(x, t_x, age, expected, strict=True):
+
+            def while_alive(
+                p: float, count: float = count, seen: float = seen, horizon: float = horizon
+            ) -> float:
+                kept = (alpha + seen) / (alpha + seen + p * horizon)
+                return float((1 - kept ** (r + count)) / p * stats.beta.pdf(p, a, b + count))
+
+            integral, _ = integrate.quad(while_alive, 0, 1, limit=200, points=[1e-3, 0.1])
+            odds_left = a / (b + count - 1) * ((alpha + seen) / (alpha + last)) ** (r + count)
+            assert found == pytest.approx(integral / (1 + odds_left), rel=1e-5)

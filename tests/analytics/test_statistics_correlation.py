@@ -101,12 +101,12 @@ def test_a_constant_series_is_refused() -> None:
 
 
 def test_too_few_common_periods_are_refused_with_the_minimum() -> None:
-    with pytest.raises(InvalidInput, match="at least 5 common periods; the series share 3"):
+    with pytest.raises(InvalidInput, match="at least 5 pairs; the series share 3 periods or ids"):
         correlate(SIGNUPS.iloc[:3], REVENUE, CorrelationMethod.KENDALL)
 
 
 def test_series_without_common_periods_are_refused() -> None:
-    with pytest.raises(InvalidInput, match="no period common to both series"):
+    with pytest.raises(InvalidInput, match="no period or id common to both series"):
         correlate(SIGNUPS.iloc[:12], REVENUE.iloc[12:], CorrelationMethod.SPEARMAN)
 
 

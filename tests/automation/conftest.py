@@ -1,14 +1,24 @@
-"""What the executor tests share: a sink that records output, and process lookups."""
+"""What the automation tests share: a sink that records output, process lookups, and
+real API processes to talk to."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import socket
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import IO, Any
 
+import httpx
 import pytest
 
+from saaslens.auth.roles import Role
 from saaslens.automation.executors.abc import Stream
+from saaslens.config import load_settings
+from tests.api import Person, add_person
 
 
 class Transcript:
@@ -123,3 +133,84 @@ for file in files:
     file.close()
 json.dump(result, open(os.environ["SAASLENS_RESULT"], "w"))
 """
+
+
+class Server:
+    """A real `saaslens serve` process on loopback; `data` posts as an admin."""
+
+    def __init__(self, port: int, people: dict[Role, Person]) -> None:
+        self.port = port
+        self.people = people
+        self.websocket_url = f"ws://127.0.0.1:{port}/graphql"
+        self.client = httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{port}",
+            headers={"authorization": f"Bearer {people[Role.ADMIN].token}"},
+            timeout=10,
+        )
+
+    async def data(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        response = await self.client.post(
+            "/graphql", json={"query": query, "variables": variables or {}}
+        )
+        body: dict[str, Any] = response.json()
+        assert "errors" not in body, body["errors"]
+        data: dict[str, Any] = body["data"]
+        return data
+
+    async def until_up(self) -> None:
+        for _ in range(300):
+            with contextlib.suppress(httpx.TransportError):
+                if (await self.client.get("/healthz")).status_code == 200:
+                    return
+            await asyncio.sleep(0.05)
+        raise TimeoutError(f"the server on port {self.port} never answered")
+
+
+def _log_file(path: Path) -> IO[bytes]:
+    return path.open("wb")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+async def serve(store_url: str, tmp_path: Path) -> AsyncIterator[Callable[..., Awaitable[Server]]]:
+    """Start API processes on the test's store; each stops when the test ends."""
+    processes: list[tuple[asyncio.subprocess.Process, Server]] = []
+    store = load_settings(database_url=store_url)
+    people = {
+        role: await add_person(store, f"{role.value}@example.com", role)
+        for role in (Role.ADMIN, Role.ANALYST, Role.VIEWER)
+    }
+
+    async def start(**settings: Any) -> Server:
+        port = free_port()
+        given = {"database_url": store_url, "port": port, "execution_poll_seconds": 0.2}
+        environment = os.environ | {
+            f"SAASLENS_{name.upper()}": str(value) for name, value in (given | settings).items()
+        }
+        with _log_file(tmp_path / f"server-{port}.log") as log:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "saaslens", "serve", env=environment, stdout=log, stderr=log
+            )
+        server = Server(port, people)
+        processes.append((process, server))
+        await server.until_up()
+        return server
+
+    yield start
+    for process, server in processes:
+        await server.client.aclose()
+        if process.returncode is not None:
+            continue
+        process.terminate()
+        try:
+            async with asyncio.timeout(10):
+                await process.wait()
+        except TimeoutError:
+            process.kill()
+            await process.wait()

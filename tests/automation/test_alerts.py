@@ -5,18 +5,20 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pandas as pd
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from saaslens.automation import alerts, executions, scripts
+from saaslens.automation import alerts, catalog, executions, scripts
 from saaslens.automation.alerting import Alerting, alert_feed
 from saaslens.automation.alerts import Condition, RuleSpec
 from saaslens.automation.engine import Engine
 from saaslens.automation.exceptions import InvalidAlertRule
 from saaslens.automation.scripts import ScriptSettings
 from saaslens.config import Settings
+from saaslens.data.engine import create_engine, create_session_factory
 from saaslens.data.models import Execution
 from saaslens.services.series import MetricName
 from tests.metrics.book import Book
@@ -176,3 +178,103 @@ async def test_a_rule_that_cannot_be_checked_is_refused(
     async with sessions() as session:
         with pytest.raises(InvalidAlertRule, match=problem):
             await alerts.create(session, spec, TODAY)
+
+
+async def test_checks_racing_inside_one_cool_down_fire_the_rule_once(
+    growing: Sessions, automation: Engine, store_url: str
+) -> None:
+    rule = await a_rule(
+        growing, RuleSpec("mrr over 1500", MetricName.MRR, Condition.ABOVE, threshold=1500.0)
+    )
+    # Each checker has its own connection pool, as separate API processes would.
+    stores = [create_engine(store_url) for _ in range(4)]
+    checkers = [
+        Alerting(create_session_factory(store), automation, "UTC", Clock(TODAY))
+        for store in stores
+    ]
+
+    checks = await asyncio.gather(*(checker.check(rule) for checker in checkers))
+    for store in stores:
+        await store.dispose()
+
+    fired = [check.alert for check in checks if check.alert is not None]
+    assert all(check.reading.holds for check in checks)
+    assert len(fired) == 1
+    assert sum(check.cooling_down for check in checks) == len(checks) - 1
+    async with growing() as session:
+        recorded = await alerts.alerts(session, rule, 10)
+        stored_rule = await alerts.read(session, rule)
+    assert [alert.id for alert in recorded] == [fired[0].id]
+    assert stored_rule.last_fired_at == TODAY
+
+
+def every_day(book: Book, customer: str, first: datetime, last: datetime) -> None:
+    day = first
+    while day <= last:
+        book.event(customer, f"{customer}-user", day)
+        day += timedelta(days=1)
+
+
+@pytest.fixture
+async def churning(sessions: Sessions) -> Sessions:
+    """Customers paying since January, each showing one sign of churn by TODAY (or none)."""
+    book = Book()
+    january, april = datetime(2026, 1, 10, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC)
+    for name, mrr in [("c1", 500), ("c2", 300), ("c3", 200), ("c4", 100), ("c5", 400)]:
+        book.change(f"s-{name}", book.customer(name, january), january, "active", mrr)
+    book.change("s-gone", book.customer("gone", january), january, "active", 900)
+    book.change("s-gone", "gone", datetime(2026, 4, 15, tzinfo=UTC), "canceled", 0)
+    book.change("s-c1", "c1", datetime(2026, 6, 5, tzinfo=UTC), "canceled", 0)
+    book.change("s-c2", "c2", datetime(2026, 6, 3, tzinfo=UTC), "past_due", 300)
+    every_day(book, "c2", april, TODAY)
+    every_day(book, "c4", april, TODAY)
+    every_day(book, "c5", TODAY - timedelta(days=55), TODAY - timedelta(days=29))
+    book.event("c5", "c5-user", TODAY - timedelta(days=5))
+    await book.write(sessions)
+    return sessions
+
+
+async def test_a_churn_rule_names_the_customers_at_risk_for_the_churn_template(
+    churning: Sessions, automation: Engine
+) -> None:
+    async with churning() as session:
+        stored = await catalog.instantiate(
+            session, "churn_alert", {"threshold": 0.0, "min_risk": 0.7}
+        )
+    rule = await a_rule(
+        churning,
+        RuleSpec(
+            "churn",
+            MetricName.CUSTOMER_CHURN_RATE,
+            Condition.ABOVE,
+            threshold=0.0,
+            script_id=stored.script.id,
+        ),
+    )
+    quiet = await a_rule(churning, RuleSpec("mrr", MetricName.MRR, Condition.ABOVE, threshold=0))
+
+    check = await Alerting(churning, automation, "UTC", Clock(TODAY)).check(rule)
+    other = await Alerting(churning, automation, "UTC", Clock(TODAY)).check(quiet)
+
+    # By hand from the book: c1 cancelled in June, c2 fell past due, c3 never used
+    # the product, c5's use stopped after May but for one event; c4 and "gone"
+    # (which left before June) are not at risk.
+    def entry(id: str, risk: float, reason: str, mrr: int) -> dict[str, Any]:
+        return {"id": id, "name": f"Customer {id}", "risk": risk, "reasons": [reason], "mrr": mrr}
+
+    assert check.alert is not None
+    assert check.snapshot["customers"] == [
+        entry("c1", 1.0, "cancelled", 500),
+        entry("c2", 0.8, "past due", 300),
+        entry("c3", 0.6, "inactive", 200),
+        entry("c5", 0.4, "engagement falling", 400),
+    ]
+    assert check.alert.snapshot == check.snapshot
+    assert other.alert is not None
+    assert "customers" not in other.snapshot
+    assert check.alert.execution_id is not None
+    execution = await finished(churning, check.alert.execution_id)
+    assert execution.state == "SUCCEEDED"
+    assert execution.result is not None
+    assert execution.result["crossed"] is True
+    assert [customer["id"] for customer in execution.result["at_risk"]] == ["c1", "c2"]

@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import uuid
 from pathlib import Path
@@ -15,7 +16,7 @@ import pytest
 
 import saaslens
 from saaslens.automation.executors.abc import Limits, RunState, ScriptRun, Stream
-from saaslens.automation.executors.subprocess import SubprocessExecutor
+from saaslens.automation.executors.subprocess import NoFreeUser, SubprocessExecutor
 from tests.automation.conftest import (
     ENVIRONMENT_DUMP,
     FILE_LIMITS,
@@ -292,7 +293,7 @@ DRIVER = """
 import asyncio, json, sys
 sys.path.insert(0, sys.argv[1])
 from saaslens.automation.executors.abc import Limits, ScriptRun
-from saaslens.automation.executors.subprocess import SubprocessExecutor
+from saaslens.automation.executors.subprocess import NoFreeUser, SubprocessExecutor
 
 SCRIPT = '''
 import os, subprocess, sys, time
@@ -345,3 +346,60 @@ def test_without_root_a_script_runs_as_the_caller_and_its_group_is_killed() -> N
     assert report["state"] == "TIMED_OUT"
     assert report["lines"] == ["uid 65534"]
     assert live_processes_mentioning("script.py-child") == []
+
+
+REPORTS_UID = """
+import json, os, time
+time.sleep(0.5)
+json.dump({"uid": os.getuid()}, open(os.environ["SAASLENS_RESULT"], "w"))
+"""
+# Holds the lock file named on its command line until its stdin closes.
+HOLDS_LOCK = """
+import fcntl, os, sys
+descriptor = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
+fcntl.flock(descriptor, fcntl.LOCK_EX)
+print("locked", flush=True)
+sys.stdin.read()
+"""
+
+
+async def test_executors_of_two_processes_never_lease_the_same_uid_at_once(
+    tmp_path: Path,
+) -> None:
+    # Each API process has its own executor and pool; only the lock files are shared.
+    uids = range(64_100, 64_102)
+    executors = [SubprocessExecutor(uids=uids, lock_dir=tmp_path) for _ in range(2)]
+    script = ScriptRun(REPORTS_UID, {})
+
+    outcomes = await asyncio.gather(
+        *(executor.run(script, Transcript()) for executor in executors)
+    )
+
+    assert [outcome.state for outcome in outcomes] == [RunState.SUCCEEDED] * 2
+    leased = sorted(outcome.result["uid"] for outcome in outcomes if outcome.result)
+    assert leased == list(uids)
+
+
+async def test_a_uid_locked_by_another_process_is_passed_over(tmp_path: Path) -> None:
+    holder = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        HOLDS_LOCK,
+        str(tmp_path / "64100.lock"),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    assert holder.stdout is not None
+    assert await holder.stdout.readline() == b"locked\n"
+    shared = SubprocessExecutor(uids=range(64_100, 64_102), lock_dir=tmp_path)
+    only_locked = SubprocessExecutor(uids=range(64_100, 64_101), lock_dir=tmp_path)
+    try:
+        outcome = await shared.run(ScriptRun(REPORTS_UID, {}), Transcript())
+        with pytest.raises(NoFreeUser):
+            await only_locked.run(ScriptRun(REPORTS_UID, {}), Transcript())
+    finally:
+        await holder.communicate(b"")
+
+    assert outcome.result == {"uid": 64_101}
+    freed = await only_locked.run(ScriptRun(REPORTS_UID, {}), Transcript())
+    assert freed.result == {"uid": 64_100}

@@ -54,6 +54,8 @@ def expected_features(book: Book, as_of: date, window: int, weeks: int) -> pd.Da
             (latest["customer_id"] == customer) & latest["status"].isin(["active", "past_due"])
         ]
         top = states.sort_values(["mrr", "plan"], ascending=[False, True])
+        subscribed = latest[latest["customer_id"] == customer]
+        live = subscribed["status"].isin(["trialing", "active", "past_due"]).any()
         rows[customer] = {
             "tenure_days": (end - profile["date"]).days,
             "recency_days": (end - mine["date"].max()).days if len(mine) else np.nan,
@@ -64,6 +66,7 @@ def expected_features(book: Book, as_of: date, window: int, weeks: int) -> pd.Da
             ),
             "mrr": int(states["mrr"].sum()),
             "engagement_trend": np.polyfit(np.arange(weeks), per_week, 1)[0],
+            "churned": np.nan if subscribed.empty else float(not live),
             "plan": top["plan"].iloc[0] if len(top) else None,
             "country": profile["country"],
             "segment": profile["segment"],
@@ -94,7 +97,7 @@ async def test_features_match_pandas(sessions: Sessions, make: Callable[[], Book
     assert list(frame.index) == list(expected.index)
     for column in ("tenure_days", "active_days", "events", "revenue", "mrr"):
         assert frame[column].tolist() == expected[column].tolist(), column
-    for column in ("recency_days", "engagement_trend"):
+    for column in ("recency_days", "engagement_trend", "churned"):
         np.testing.assert_allclose(frame[column], expected[column].astype(float), atol=1e-9)
     for column in ("plan", "country", "segment"):
         assert (
@@ -103,6 +106,7 @@ async def test_features_match_pandas(sessions: Sessions, make: Callable[[], Book
     assert expected["mrr"].sum() > 0
     assert expected["events"].sum() > 0
     assert expected["engagement_trend"].abs().sum() > 0
+    assert 0 < expected["churned"].sum() < expected["churned"].count()
 
 
 async def test_attributes_become_columns_and_a_filter_narrows(sessions: Sessions) -> None:

@@ -129,13 +129,19 @@ async def test_lifetime_values_match_value_customers(api: Api, sessions: Session
     )
 
 
-async def test_demo_spend_too_dispersed_for_gamma_gamma_is_refused(
-    api: Api, sessions: Sessions
-) -> None:
-    """The demo's plans differ by orders of magnitude, so its spend has no finite mean
-    under Gamma-Gamma; the API says so instead of inventing a value."""
+async def test_the_demo_business_gets_lifetime_values(api: Api, sessions: Sessions) -> None:
+    """Platform fees and volume tiers keep the demo's spend within Gamma-Gamma's reach: a
+    finite mean spend (q > 1) and a finite value for every customer."""
     await write_business(sessions, SCENARIO)
-    body = await api.post_graphql(VALUES, {"range": RANGE, "sort": "LIFETIME_VALUE"})
-    (error,) = body["errors"]
-    assert error["extensions"]["code"] == "BAD_USER_INPUT"
-    assert "spend is too dispersed" in error["message"]
+    result = (await api.data(VALUES, {"range": RANGE, "sort": "LIFETIME_VALUE"}))[
+        "customerLifetimeValues"
+    ]
+
+    estimates = {(p["model"], p["name"]): p["value"] for p in result["parameters"]}
+    assert estimates[("Gamma-Gamma", "q")] > 1
+    nodes = [edge["node"] for edge in result["customers"]["edges"]]
+    assert len(nodes) == 5
+    values = [node["lifetimeValue"] for node in nodes]
+    assert values == sorted(values, reverse=True)
+    assert all(np.isfinite(values))
+    assert all(0 <= node["probabilityAlive"] <= 1 for node in nodes)

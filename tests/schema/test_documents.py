@@ -25,6 +25,17 @@ async def test_a_refused_document_is_refused_again_when_sent_again(api: Api) -> 
     assert "nickname" in first["errors"][0]["message"]
 
 
+async def test_a_document_that_does_not_parse_is_refused_with_its_code_each_time(
+    api: Api,
+) -> None:
+    first = await api.post_graphql("{ customers { totalCount ")
+    second = await api.post_graphql("{ customers { totalCount ")
+
+    assert first == second
+    assert first["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert first["errors"][0]["message"].startswith("Syntax Error")
+
+
 async def test_documents_apart_by_one_literal_get_their_own_answers(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:

@@ -91,7 +91,9 @@ async def test_sign_in_sets_a_cookie_a_browser_keeps_for_the_session(anonymous: 
 
 
 async def test_the_cookie_is_secure_outside_development(store_url: str) -> None:
-    settings = load_settings(database_url=store_url, profile="production")
+    settings = load_settings(
+        database_url=store_url, profile="production", secret_key="a-production-secret-" * 2
+    )
     async with running_api(settings) as api:
         await add_person(settings, "ada@example.com", Role.VIEWER)
         response = await api.post(

@@ -61,14 +61,16 @@ def varying(values: Values, *, purpose: str) -> Values:
 def aligned(
     first: pd.Series, second: pd.Series, *, minimum: int, purpose: str
 ) -> tuple[Values, Values]:
-    """Both series on the periods they share (an inner join), in period order."""
+    """Both series on the periods (or customer and lead ids) they share, an inner join,
+    in their order."""
     left = series(first, minimum=1, purpose=purpose)
     right = series(second, minimum=1, purpose=purpose)
     joined = pd.concat([left.rename("first"), right.rename("second")], axis=1, join="inner")
     if joined.empty:
-        raise InvalidInput(f"{purpose} found no period common to both series")
+        raise InvalidInput(f"{purpose} found no period or id common to both series")
     if len(joined) < minimum:
         raise InvalidInput(
-            f"{purpose} needs at least {minimum} common periods; the series share {len(joined)}"
+            f"{purpose} needs at least {minimum} pairs; the series share {len(joined)} "
+            "periods or ids"
         )
     return joined["first"].to_numpy(np.float64), joined["second"].to_numpy(np.float64)

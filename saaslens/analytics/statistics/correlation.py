@@ -115,7 +115,7 @@ def _strength(coefficient: float) -> str:
 
 
 def _reading(method: CorrelationMethod, coefficient: float, p: float, n: int) -> str:
-    numbers = f"{method} coefficient {number(coefficient)}, {p_value(p)}, {n} common periods"
+    numbers = f"{method} coefficient {number(coefficient)}, {p_value(p)}, {n} pairs"
     if not significant(p):
         return f"No significant {method} correlation ({numbers})."
     direction = "positive" if coefficient > 0 else "negative"

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import fcntl
 import logging
 import os
 import resource
@@ -51,6 +52,8 @@ MB = 1024 * 1024
 SEARCH_PATH = "/usr/local/bin:/usr/bin:/bin"
 # Unassigned on common distributions, and far from the ids people get.
 DEFAULT_UIDS = range(64_000, 64_064)
+# Where the processes of one host agree on which sandbox user ids are taken.
+LOCK_DIR = Path("/run/lock/saaslens-sandbox-users")
 # How long output may keep coming once every process of the run is dead.
 DRAIN_SECONDS = 2.0
 
@@ -68,10 +71,15 @@ class WorkDir:
 
 
 class SubprocessExecutor(Executor):
-    def __init__(self, python: str = "/usr/bin/python3", uids: range = DEFAULT_UIDS) -> None:
+    def __init__(
+        self,
+        python: str = "/usr/bin/python3",
+        uids: range = DEFAULT_UIDS,
+        lock_dir: Path = LOCK_DIR,
+    ) -> None:
         """`python` must be executable by the sandbox users, so not under /root."""
         self._python = python
-        self._uids = UserPool(uids) if os.geteuid() == 0 else None
+        self._uids = UserPool(uids, lock_dir) if os.geteuid() == 0 else None
 
     async def run(self, script: ScriptRun, on_output: OutputSink) -> Outcome:
         with self._lease() as uid, tempfile.TemporaryDirectory(prefix="saaslens-run-") as path:
@@ -275,22 +283,44 @@ def _read_result(path: Path, limits: Limits) -> bytes | None:
 
 
 class UserPool:
-    """Lends each run a user id that no process on this machine is using."""
+    """Lends each run a user id that no process on this machine is using.
 
-    def __init__(self, uids: range) -> None:
-        self._free = list(uids)
+    Every API process on a host has a pool over the same ids, so a lease is
+    also a lock: an exclusive flock on a file named after the uid, held for
+    the run. Between choosing a uid and the child switching to it, the
+    process table cannot tell that the uid is taken; the lock can. The
+    kernel drops the lock when its holder dies, so a crash leaks nothing.
+    """
+
+    def __init__(self, uids: range, lock_dir: Path = LOCK_DIR) -> None:
+        self._uids = uids
+        self._lock_dir = lock_dir
 
     @contextmanager
     def lease(self) -> Iterator[int]:
+        self._lock_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         busy = _users_with_processes()
-        uid = next((uid for uid in self._free if uid not in busy), None)
-        if uid is None:
-            raise NoFreeUser("every sandbox user id is running a script")
-        self._free.remove(uid)
+        for uid in self._uids:
+            if uid in busy:
+                continue
+            with self._locked(uid) as locked:
+                if locked:
+                    yield uid
+                    return
+        raise NoFreeUser("every sandbox user id is running a script")
+
+    @contextmanager
+    def _locked(self, uid: int) -> Iterator[bool]:
+        descriptor = os.open(self._lock_dir / f"{uid}.lock", os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            yield uid
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            yield True
         finally:
-            self._free.append(uid)
+            os.close(descriptor)
 
 
 def _users_with_processes() -> set[int]:

@@ -67,7 +67,7 @@ class AlertRule(Base):
 
     id: Mapped[int] = mapped_column(AutoId, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    metric: Mapped[str] = mapped_column(String(64))
+    metric: Mapped[str | None] = mapped_column(String(64), comment="none for lead scores")
     granularity: Mapped[str] = mapped_column(String(16), default="month")
     segment_filter: Mapped[dict[str, Any]] = mapped_column(default=dict)
     condition: Mapped[str] = mapped_column(String(32))

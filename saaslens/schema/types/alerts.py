@@ -19,7 +19,9 @@ AlertCondition = strawberry.enum(
     alerts.Condition,
     description=(
         "ABOVE/BELOW: the newest period's value against the threshold. DEVIATION: further "
-        "from the mean of the trailing periods than `deviations` sample standard deviations."
+        "from the mean of the trailing periods than `deviations` sample standard deviations. "
+        "LEAD_SCORE (no metric): an open lead's probability of being won, under the latest "
+        "lead model, above the threshold."
     ),
 )
 
@@ -31,11 +33,13 @@ class AlertSegment:
     segment: str | None
 
 
-@strawberry.type(description="A metric series watched on a cron schedule.")
+@strawberry.type(description="A metric series, or the lead scores, watched on a cron schedule.")
 class AlertRule:
     id: strawberry.ID
     name: str
-    metric: MetricName  # type: ignore[valid-type]
+    metric: MetricName | None = strawberry.field(  # type: ignore[valid-type]
+        description="The metric watched; null for a lead score rule."
+    )
     granularity: Granularity  # type: ignore[valid-type]
     segment: AlertSegment
     condition: AlertCondition  # type: ignore[valid-type]
@@ -82,8 +86,10 @@ class AlertSegmentInput:
 @strawberry.input
 class CreateAlertRuleInput:
     name: str
-    metric: MetricName  # type: ignore[valid-type]
     condition: AlertCondition  # type: ignore[valid-type]
+    metric: MetricName | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Needed by every condition but LEAD_SCORE."
+    )
     granularity: Granularity = periods.Granularity.MONTH  # type: ignore[valid-type]
     segment: AlertSegmentInput | None = None
     threshold: float | None = None
@@ -142,7 +148,7 @@ def alert_rule_from(row: models.AlertRule) -> AlertRule:
     return AlertRule(
         id=strawberry.ID(str(row.id)),
         name=row.name,
-        metric=series.MetricName(row.metric),
+        metric=None if row.metric is None else series.MetricName(row.metric),
         granularity=periods.Granularity(row.granularity),
         segment=AlertSegment(
             plan=segment.get("plan"),

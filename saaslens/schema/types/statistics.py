@@ -7,6 +7,7 @@ mean for a person, with the direction and the p-value where there is one.
 from __future__ import annotations
 
 import math
+from datetime import date
 from enum import Enum
 
 import strawberry
@@ -28,7 +29,10 @@ from saaslens.data.queries.periods import Granularity
 
 # Importing the metrics types also registers these enums with strawberry.
 from saaslens.schema.types.metrics import DateRangeInput, SegmentFilterInput
+from saaslens.services import attributes
 from saaslens.services.series import MetricName
+
+Entity = strawberry.enum(attributes.Entity, description="Whose attribute is measured.")
 
 
 @strawberry.input(description="One period's value.")
@@ -52,27 +56,64 @@ class MetricSeriesInput:
     events: list[str] | None = None
 
 
+@strawberry.input(description="Which leads an attribute covers; all conditions must hold.")
+class LeadFilterInput:
+    source: str | None = None
+    campaign: str | None = None
+    country: str | None = None
+    industry: str | None = None
+    outcome: str | None = strawberry.field(default=None, description="open, won or lost.")
+
+
+@strawberry.input(
+    description="One number per customer or per lead, from the feature frames. Customers: "
+    "tenure_days, recency_days, active_days, events, revenue and mrr (minor units), "
+    "engagement_trend, churned (1 or 0; null if never subscribed). Leads: company_size, "
+    "days_in_pipeline, stage_changes, won (1 or 0; null while open). Either: "
+    "attribute.<key> for a custom attribute. Those without a value are left out."
+)
+class AttributeInput:
+    name: str
+    entity: Entity = attributes.Entity.CUSTOMER  # type: ignore[valid-type]
+    filter: SegmentFilterInput | None = strawberry.field(
+        default=None, description="Which customers; plan is the plan paying the most."
+    )
+    lead_filter: LeadFilterInput | None = None
+    as_of: date | None = strawberry.field(
+        default=None, description="The day customers are described as of; default today (UTC)."
+    )
+
+
 @strawberry.input(
     one_of=True,
     description="A series to analyse: dated points, bare values numbered 1, 2, 3, ..., "
-    "or a metric's series from the store.",
+    "a metric's series from the store, or an attribute of customers or leads (by id).",
 )
 class SeriesInput:
     points: list[PointInput] | None = strawberry.UNSET
     values: list[float] | None = strawberry.UNSET
     metric: MetricSeriesInput | None = strawberry.UNSET
+    attribute: AttributeInput | None = strawberry.UNSET
 
 
-@strawberry.input(description="A rate as successes out of trials.")
+@strawberry.input(
+    description="A rate: successes out of trials, or an attribute of 0s and 1s "
+    "(successes are its 1s, trials the customers or leads with a value)."
+)
 class RateInput:
-    successes: int
-    trials: int
+    successes: int | None = None
+    trials: int | None = None
+    attribute: AttributeInput | None = None
 
 
-@strawberry.input(description="A regression feature: its name and one value per row.")
+@strawberry.input(
+    description="A regression column: a name and one value per row, or an attribute "
+    "(named after it unless a name is given). Attribute columns join on the id."
+)
 class FeatureInput:
-    name: str
-    values: list[float]
+    name: str | None = None
+    values: list[float] | None = None
+    attribute: AttributeInput | None = None
 
 
 @strawberry.enum
@@ -134,8 +175,9 @@ class Description:
 
 
 @strawberry.type(
-    description="A correlation on the periods both series share. The interval is Fisher's z "
-    "with standard error 1/sqrt(n-3) (Pearson), Bonett-Wright (Spearman) or Fieller (Kendall)."
+    description="A correlation on the periods (or ids) both series share. The interval is "
+    "Fisher's z with standard error 1/sqrt(n-3) (Pearson), Bonett-Wright (Spearman) or "
+    "Fieller (Kendall)."
 )
 class Correlation:
     method: CorrelationMethod
@@ -143,7 +185,7 @@ class Correlation:
     p_value: float
     interval: Interval
     interval_method: str
-    n: int = strawberry.field(description="Common periods used.")
+    n: int = strawberry.field(description="Pairs used: the periods or ids both series have.")
     reading: str
 
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from saaslens.auth.roles import Role
-from tests.automation.engine.conftest import Server
+from tests.automation.conftest import Server
 from tests.automation.engine.test_subscriptions import Serve, add_script, request, websocket
 from tests.metrics.book import Book
 

@@ -15,7 +15,7 @@ from gql.transport.exceptions import TransportQueryError
 from gql.transport.websockets import WebsocketsTransport
 
 from saaslens.auth.roles import Role
-from tests.automation.engine.conftest import Server
+from tests.automation.conftest import Server
 
 CREATE = """
 mutation Create($input: CreateScriptInput!) {

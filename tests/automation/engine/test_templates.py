@@ -121,22 +121,29 @@ async def test_the_export_lists_customers_at_risk_as_rows_and_csv(automation: En
 async def test_the_lead_handoff_passes_leads_above_the_score_to_their_owner(
     automation: Engine,
 ) -> None:
+    def drivers(*features: str) -> list[dict[str, Any]]:
+        return [{"feature": name, "value": "x", "contribution": 0.1} for name in features]
+
     leads = [
-        {"id": "l1", "company": "Acme", "score": 0.91},
-        {"id": "l2", "company": "Globex", "score": 0.70},
-        {"id": "l3", "company": "Initech", "score": 0.75},
+        {"id": "l1", "probability": 0.91, "drivers": drivers("source", "industry")},
+        {"id": "l2", "probability": 0.70, "drivers": drivers("country")},
+        {"id": "l3", "probability": 0.75, "drivers": drivers("company_size")},
     ]
     script_id = await instantiate(automation, "lead_handoff", {"min_score": 0.7, "owner": "kim"})
 
     done = await run_to_end(automation, script_id, snapshot={"leads": leads})
 
     frame = pd.DataFrame(leads)
-    expected = frame[frame["score"] > 0.7].sort_values("score", ascending=False)
-    assert done.result == {
-        "owner": "kim",
-        "handed_off": expected.to_dict("records"),
-        "count": len(expected),
-    }
+    chosen = frame[frame["probability"] > 0.7].sort_values("probability", ascending=False)
+    expected = [
+        {
+            "id": lead.id,
+            "probability": lead.probability,
+            "because": [driver["feature"] for driver in lead.drivers],
+        }
+        for lead in chosen.itertuples()
+    ]
+    assert done.result == {"owner": "kim", "handed_off": expected, "count": len(expected)}
 
 
 async def test_template_parameters_are_checked_and_baked_in_as_defaults(
