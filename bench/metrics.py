@@ -272,20 +272,31 @@ def free_port() -> int:
 
 
 @contextmanager
-def api_process(store: Path, token: str) -> Iterator[tuple[httpx.Client, int]]:
+def api_process(
+    store: Path, token: str, settings: dict[str, str] | None = None
+) -> Iterator[tuple[httpx.Client, int]]:
+    """The API served on loopback over `store`, with SAASLENS_* `settings` added."""
     port = free_port()
     env = {
         **os.environ,
         "SAASLENS_DATABASE_URL": f"sqlite+aiosqlite:///{store.resolve()}",
         "SAASLENS_LOG_LEVEL": "WARNING",
+        **(settings or {}),
     }
-    command = [sys.executable, "-m", "uvicorn", "saaslens.app:create_app", "--factory"]
-    server = subprocess.Popen([*command, "--port", str(port), "--log-level", "warning"], env=env)
-    client = httpx.Client(
-        base_url=f"http://127.0.0.1:{port}",
-        headers={"authorization": f"Bearer {token}"},
-        timeout=600,
-    )
+    # As operators start it: `saaslens serve` also tunes the garbage collector.
+    command = [sys.executable, "-m", "saaslens", "serve", "--host", "127.0.0.1"]
+    command += ["--port", str(port)]
+    with serving(command, env, port, {"authorization": f"Bearer {token}"}) as served:
+        yield served
+
+
+@contextmanager
+def serving(
+    command: list[str], env: dict[str, str], port: int, headers: dict[str, str]
+) -> Iterator[tuple[httpx.Client, int]]:
+    """Start a server process; yield a client once its /healthz answers, and its pid."""
+    server = subprocess.Popen(command, env=env)
+    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=600)
     try:
         deadline = time.monotonic() + 60
         while True:

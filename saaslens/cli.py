@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from datetime import date, datetime
+from importlib import import_module
 from pathlib import Path
 
 import typer
@@ -53,7 +54,9 @@ def serve(
 ) -> None:
     """Serve the API with uvicorn."""
     settings = get_settings()
+    # The application's modules are loaded first, so settling freezes them too.
     # Extra worker processes start afresh and keep the collector's defaults.
+    import_module("saaslens.app")
     settle()
     uvicorn.run(
         "saaslens.app:create_app",

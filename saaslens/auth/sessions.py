@@ -15,13 +15,25 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import delete, select
+from sqlalchemy import RowMapping, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 
 from saaslens.data.models import Session, User
 
 LIFETIME = timedelta(days=30)
 RENEW_WITHIN = timedelta(days=15)
+
+_SESSIONS = Session.__table__
+_USERS = User.__table__
+# Every request with a session runs this, so it is a Core statement built
+# once: building an ORM query and filling the identity map cost more than
+# the indexed read itself.
+_SESSION_AND_USER = (
+    select(_SESSIONS.c.expires_at, *_USERS.c)
+    .join_from(_SESSIONS, _USERS, _SESSIONS.c.user_id == _USERS.c.id)
+    .where(_SESSIONS.c.id == bindparam("session_id"))
+)
 
 
 @dataclass(frozen=True)
@@ -53,6 +65,13 @@ class SessionScheme(Protocol):
     async def end(self, db: AsyncSession, token: str) -> None: ...
 
     async def end_all(self, db: AsyncSession, user_id: str) -> None: ...
+
+
+def detached_user(columns: RowMapping) -> User:
+    """A User from a row holding its columns, as a closed ORM session would leave it."""
+    user = User(**{column.key: columns[column.key] for column in _USERS.c})
+    make_transient_to_detached(user)
+    return user
 
 
 def encode_base32(data: bytes) -> str:
@@ -91,18 +110,22 @@ class LuciaSessions:
         return IssuedSession(token=token, expires_at=now + LIFETIME)
 
     async def validate(self, db: AsyncSession, token: str, now: datetime) -> ValidSession | None:
-        query = select(Session, User).join(User).where(Session.id == session_id(token))
-        row = (await db.execute(query)).one_or_none()
+        """The session `token` names, if valid; writes only to renew or end it."""
+        key = session_id(token)
+        connection = await db.connection()
+        row = (await connection.execute(_SESSION_AND_USER, {"session_id": key})).one_or_none()
         if row is None:
             return None
-        session, user = row
-        expired, renewed_until = expiry_decision(session.expires_at, now)
+        user = detached_user(row._mapping)
+        expired, renewed_until = expiry_decision(row.expires_at, now)
         if expired or user.disabled:
-            await db.delete(session)
+            await self.end(db, token)
             return None
-        if renewed_until is not None:
-            session.expires_at = renewed_until
-        return ValidSession(user, session.expires_at, renewed=renewed_until is not None)
+        if renewed_until is None:
+            return ValidSession(user, row.expires_at, renewed=False)
+        renewal = update(Session).where(Session.id == key).values(expires_at=renewed_until)
+        await connection.execute(renewal)
+        return ValidSession(user, renewed_until, renewed=True)
 
     async def end(self, db: AsyncSession, token: str) -> None:
         await db.execute(delete(Session).where(Session.id == session_id(token)))

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from saaslens.automation import parameters
@@ -187,14 +187,13 @@ async def read(session: AsyncSession, script_id: int, deleted: bool = False) -> 
     return StoredScript(script, latest)
 
 
-async def listing(session: AsyncSession, deleted: bool = False) -> list[StoredScript]:
-    """Scripts in id order, each with its newest version."""
+def _with_newest_version() -> Select[Script, ScriptVersion]:
     newest = (
         select(ScriptVersion.script_id, func.max(ScriptVersion.version).label("version"))
         .group_by(ScriptVersion.script_id)
         .subquery()
     )
-    query = (
+    return (
         select(Script, ScriptVersion)
         .join(newest, newest.c.script_id == Script.id)
         .join(
@@ -203,9 +202,20 @@ async def listing(session: AsyncSession, deleted: bool = False) -> list[StoredSc
         )
         .order_by(Script.id)
     )
+
+
+async def listing(session: AsyncSession, deleted: bool = False) -> list[StoredScript]:
+    """Scripts in id order, each with its newest version."""
+    query = _with_newest_version()
     if not deleted:
         query = query.where(Script.deleted_at.is_(None))
     rows = await session.execute(query)
+    return [StoredScript(script, version) for script, version in rows]
+
+
+async def by_ids(session: AsyncSession, script_ids: Sequence[int]) -> list[StoredScript]:
+    """The scripts of `script_ids`, deleted ones too, for records that name them."""
+    rows = await session.execute(_with_newest_version().where(Script.id.in_(script_ids)))
     return [StoredScript(script, version) for script, version in rows]
 
 

@@ -9,7 +9,9 @@ from saaslens.schema.accounts import AccountsMutation, AccountsQuery
 from saaslens.schema.alerts import AlertsMutation, AlertsQuery, AlertsSubscription
 from saaslens.schema.automation import AutomationMutation, AutomationQuery, AutomationSubscription
 from saaslens.schema.cohorts import CohortsQuery
+from saaslens.schema.documents import ParsedDocuments, ValidatedDocuments
 from saaslens.schema.errors import ErrorShaping, Schema
+from saaslens.schema.execution import PlainRecordExecution
 from saaslens.schema.ingestion import IngestionMutation
 from saaslens.schema.limits import QueryLimits
 from saaslens.schema.metrics import MetricsQuery
@@ -58,7 +60,9 @@ schema = Schema(
     mutation=_root("Mutation", MUTATIONS),
     # "Subscription" already names a customer's SaaS subscription.
     subscription=_root("RootSubscription", SUBSCRIPTIONS),
-    # A validation cache, if one is added, must come before QueryLimits.
-    extensions=[ErrorShaping, OperationNaming, QueryLimits],
+    # The validation cache comes before QueryLimits, which validates only
+    # what no extension before it has.
+    extensions=[ErrorShaping, OperationNaming, ParsedDocuments, ValidatedDocuments, QueryLimits],
     config=StrawberryConfig(scalar_map=SCALARS),
+    execution_context_class=PlainRecordExecution,
 )

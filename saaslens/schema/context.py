@@ -35,6 +35,7 @@ from saaslens.schema.credentials import (
     request_credential,
     set_session_cookie,
 )
+from saaslens.schema.loaders import Loaders
 
 
 class Context(BaseContext):
@@ -57,6 +58,7 @@ class Context(BaseContext):
         self.open_subscriptions = 0
         self.credential: Credential | None = None
         self.viewer: Viewer | None = None
+        self.loaders = Loaders(sessions)
         # The operation being answered, once its document is parsed.
         self.operation_name: str | None = None
 
@@ -94,7 +96,8 @@ class Context(BaseContext):
                 self.viewer = await authenticate(
                     session, self.settings, credential.token, self.clock()
                 )
-                await session.commit()
+                if _may_have_written(self.viewer):
+                    await session.commit()
         return self.viewer
 
     async def current_viewer(self) -> Viewer | None:
@@ -113,6 +116,15 @@ class Context(BaseContext):
     def end_session(self) -> None:
         if self.response is not None:
             clear_session_cookie(self.response, self.settings)
+
+
+def _may_have_written(viewer: Viewer | None) -> bool:
+    # Validation writes only to renew a session or to end a dead one, so the
+    # common request, a valid session far from renewal or an API token, ends
+    # its read-only transaction without a commit.
+    if viewer is None:
+        return True
+    return viewer.session is not None and viewer.session.renewed
 
 
 Info = strawberry.Info[Context, None]

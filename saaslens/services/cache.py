@@ -8,8 +8,9 @@ so two stores sharing one cache could hand each other their results.
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from threading import Lock
 from weakref import WeakKeyDictionary
 
@@ -25,6 +26,7 @@ class ResultCache:
         self.misses = 0
         self._entries: OrderedDict[Hashable, object] = OrderedDict()
         self._lock = Lock()
+        self._pending: dict[Hashable, asyncio.Future[object]] = {}
 
     def get(self, key: Hashable) -> object | None:
         with self._lock:
@@ -41,6 +43,31 @@ class ResultCache:
             self._entries.move_to_end(key)
             while len(self._entries) > self.capacity:
                 self._entries.popitem(last=False)
+
+    async def once(self, key: Hashable, compute: Callable[[], Awaitable[object]]) -> object:
+        """After a miss: the result for `key`, computed by one caller as the others wait.
+
+        After an ingestion every dashboard asks again at about the same time;
+        computing each result once spares the store that many copies of it.
+        A caller that gives up does not stop the computation the others await.
+        """
+        with self._lock:
+            # Put there by a computation that ended since the caller's miss.
+            if key in self._entries:
+                return self._entries[key]
+        pending = self._pending.get(key)
+        if pending is None:
+            pending = asyncio.ensure_future(self._compute(key, compute))
+            self._pending[key] = pending
+        return await asyncio.shield(pending)
+
+    async def _compute(self, key: Hashable, compute: Callable[[], Awaitable[object]]) -> object:
+        try:
+            result = await compute()
+            self.put(key, result)
+            return result
+        finally:
+            del self._pending[key]
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -59,23 +59,33 @@ class Runner(ABC, Generic[R]):
         """The result, from each statement's rows."""
 
     async def run(self, session: AsyncSession) -> R:
+        """The result, from the cache or computed once however many ask at a time.
+
+        Only `session`'s engine is used. The version and the checks are read
+        on a session of their own, closed before the statements take their
+        connections: a request holding one connection while it waits for
+        more starves the pool when many requests compute at once.
+        """
         self.validate()
         engine: AsyncEngine = session.bind  # type: ignore[assignment]
         cache = cache_for(engine)
-        key = (self.kind, self.key(), await data_version(session))
-        cached = cache.get(key)
+        async with AsyncSession(engine) as reading:
+            key = (self.kind, self.key(), await data_version(reading))
+            cached = cache.get(key)
+            if cached is None:
+                await self.check(reading)
         if cached is not None:
             return cached  # type: ignore[return-value]
-        await self.check(session)
+        return await cache.once(key, lambda: self._compute(engine))  # type: ignore[return-value]
+
+    async def _compute(self, engine: AsyncEngine) -> R:
         statements = self.build()
         # Independent statements run on their own connections at once; both
         # stores work on them in parallel, outside the event loop's thread.
         fetched = await asyncio.gather(
             *(_fetch(engine, statement) for statement in statements.values())
         )
-        result = self.shape(dict(zip(statements, fetched, strict=True)))
-        cache.put(key, result)
-        return result
+        return self.shape(dict(zip(statements, fetched, strict=True)))
 
 
 async def _fetch(engine: AsyncEngine, statement: Statement) -> pd.DataFrame:

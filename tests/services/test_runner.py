@@ -3,6 +3,7 @@ rows that reach Python are bounded by periods, never by events or changes."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
@@ -12,6 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from saaslens.analytics.saas_metrics import ChurnFormula
+from saaslens.data.engine import create_engine, create_session_factory
 from saaslens.data.queries.periods import DateRange, Granularity
 from saaslens.data.queries.segments import Breakdown, Dimension
 from saaslens.services.cache import ResultCache, cache_for
@@ -137,3 +139,86 @@ def test_the_cache_forgets_its_least_recently_used_entry() -> None:
 
     assert (cache.get("b"), cache.get("a"), cache.get("c")) == (None, 1, 3)
     assert len(cache) == 2
+
+
+async def test_many_at_once_ask_for_one_result_and_it_is_computed_once(
+    sessions: Sessions, fetched_rows: list[int]
+) -> None:
+    await hand_made().write(sessions)
+    async with sessions() as session:
+        alone = await MovementsRunner(HALF).run(session)
+    cache_for(sessions.kw["bind"]).clear()
+    fetched_rows.clear()
+
+    async def ask() -> object:
+        async with sessions() as session:
+            return await MovementsRunner(HALF).run(session)
+
+    results = await asyncio.gather(*(ask() for _ in range(12)))
+
+    assert all(result is results[0] for result in results)
+    assert results[0] == alone
+    # Each asker reads the data version; the movements' statements run once.
+    assert len(fetched_rows) == 12 + 1
+
+
+async def test_more_cold_askers_than_connections_do_not_starve_the_pool(store_url: str) -> None:
+    # A small pool and a short wait: askers that each held a connection while
+    # waiting for their statements' ones would time out here.
+    engine = create_engine(store_url, pool_size=2, max_overflow=0, pool_timeout=5)
+    sessions = create_session_factory(engine)
+    try:
+        await hand_made().write(sessions)
+        months = [date(2024, month, 1) for month in range(1, 13)]
+
+        async def ask(start: date) -> object:
+            scope = Scope(DateRange(start, date(2024, 12, 31)), Granularity.MONTH)
+            async with sessions() as session:
+                return await SaasMetricsRunner(SaasQuestion(scope)).run(session)
+
+        results = await asyncio.gather(*(ask(start) for start in months))
+    finally:
+        await engine.dispose()
+
+    assert [len(result.series[0].periods) for result in results] == list(range(12, 0, -1))
+
+
+async def test_a_failed_computation_reaches_every_waiter_and_is_not_kept() -> None:
+    cache = ResultCache()
+    attempts = 0
+
+    async def fail() -> object:
+        nonlocal attempts
+        attempts += 1
+        await asyncio.sleep(0.01)
+        raise LookupError("gone")
+
+    outcomes = await asyncio.gather(
+        *(cache.once("k", fail) for _ in range(3)), return_exceptions=True
+    )
+    assert [type(outcome) for outcome in outcomes] == [LookupError] * 3
+    assert attempts == 1
+
+    async def succeed() -> object:
+        return "found"
+
+    assert await cache.once("k", succeed) == "found"
+    assert cache.get("k") == "found"
+
+
+async def test_an_asker_that_gives_up_leaves_the_others_their_result() -> None:
+    cache = ResultCache()
+    release = asyncio.Event()
+
+    async def slow() -> object:
+        await release.wait()
+        return 42
+
+    impatient = asyncio.ensure_future(cache.once("k", slow))
+    patient = asyncio.ensure_future(cache.once("k", slow))
+    await asyncio.sleep(0)
+    impatient.cancel()
+    release.set()
+
+    assert await patient == 42
+    assert impatient.cancelled()

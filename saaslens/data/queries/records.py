@@ -119,3 +119,30 @@ async def payments(session: AsyncSession, customer_id: str) -> Sequence[Payment]
         .order_by(Payment.occurred_at, Payment.id)
     )
     return (await session.scalars(statement)).all()
+
+
+async def customers_by_id(session: AsyncSession, ids: Sequence[str]) -> Sequence[Customer]:
+    """The customers of `ids` that exist, in no particular order."""
+    return (await session.scalars(select(Customer).where(Customer.id.in_(ids)))).all()
+
+
+async def subscriptions_of(
+    session: AsyncSession, customer_ids: Sequence[str]
+) -> Sequence[Subscription]:
+    """The current subscriptions of several customers, in id order."""
+    statement = (
+        select(Subscription)
+        .where(Subscription.customer_id.in_(customer_ids))
+        .order_by(Subscription.id)
+    )
+    return (await session.scalars(statement)).all()
+
+
+async def payments_of(session: AsyncSession, customer_ids: Sequence[str]) -> Sequence[Payment]:
+    """The payments of several customers, oldest first."""
+    statement = (
+        select(Payment)
+        .where(Payment.customer_id.in_(customer_ids))
+        .order_by(Payment.occurred_at, Payment.id)
+    )
+    return (await session.scalars(statement)).all()

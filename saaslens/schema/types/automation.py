@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Protocol
 
 import strawberry
 from strawberry.scalars import JSON
 
 from saaslens.automation import catalog, executions, scripts, updates
 from saaslens.data import models
+from saaslens.schema.context import Info
 
 
 @strawberry.enum
@@ -87,6 +88,18 @@ class LogLine:
     logged_at: datetime
 
 
+class NamesScript(Protocol):
+    script_id: strawberry.ID
+
+
+async def named_script(root: NamesScript, info: Info) -> Script:
+    """The script a record names, read through the request's loader with its siblings'."""
+    stored = await info.context.loaders.script.load(int(root.script_id))
+    if stored is None:
+        raise LookupError(f"script {root.script_id} is not stored")
+    return script_from(stored)
+
+
 @strawberry.type
 class Execution:
     id: strawberry.ID
@@ -108,6 +121,9 @@ class Execution:
     duration_seconds: float | None
     output_lines: int
     output_truncated: bool
+    script: Script = strawberry.field(
+        resolver=named_script, description="The script it ran, even if since deleted."
+    )
 
 
 @strawberry.type(description="An execution with every stored output line.")

@@ -9,6 +9,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from saaslens.data import models
+from saaslens.schema.context import Info
 from saaslens.schema.types.scalars import Long
 
 
@@ -44,6 +45,29 @@ class SubscriptionChange:
     effective_at: datetime
 
 
+# The related records below are read through the request's loaders, so a
+# page of rows that asks for them costs one statement per field, not per row.
+
+
+async def _holder(root: Subscription, info: Info) -> Customer:
+    row = await info.context.loaders.customer.load(str(root.customer_id))
+    if row is None:
+        raise LookupError(f"subscription {root.id} names no stored customer")
+    return customer_from_row(row)
+
+
+async def _subscriptions(root: Customer, info: Info) -> list[Subscription]:
+    rows = await info.context.loaders.subscriptions.load(str(root.id))
+    base = info.context.settings.base_currency
+    return [subscription_from_row(row, base) for row in rows]
+
+
+async def _payments(root: Customer, info: Info) -> list[Payment]:
+    rows = await info.context.loaders.payments.load(str(root.id))
+    base = info.context.settings.base_currency
+    return [payment_from_row(row, base) for row in rows]
+
+
 @strawberry.type
 class Subscription:
     id: strawberry.ID
@@ -56,6 +80,10 @@ class Subscription:
     started_at: datetime
     updated_at: datetime
     change_count: int
+    customer: Customer = strawberry.field(
+        resolver=_holder,
+        description="The customer who holds the subscription.",
+    )
 
 
 @strawberry.type
@@ -76,6 +104,14 @@ class Customer:
     segment: str | None
     attributes: JSON
     created_at: datetime
+    subscriptions: list[Subscription] = strawberry.field(
+        resolver=_subscriptions,
+        description="Its subscriptions in their current state, in id order.",
+    )
+    payments: list[Payment] = strawberry.field(
+        resolver=_payments,
+        description="Its charges and refunds, oldest first.",
+    )
 
 
 @strawberry.type(description="A customer with their subscription history and payments.")

@@ -10,7 +10,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from saaslens.data import models
-from saaslens.schema.types.automation import ScriptNotFound
+from saaslens.schema.types.automation import Script, ScriptNotFound, named_script
 
 
 @strawberry.enum
@@ -38,6 +38,7 @@ class Schedule:
     next_run_times: list[datetime] = strawberry.field(
         description="The coming fire times in UTC, none while paused or after the end."
     )
+    script: Script = strawberry.field(resolver=named_script, description="The script it runs.")
 
 
 @strawberry.input
