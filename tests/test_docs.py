@@ -19,15 +19,22 @@ saaslens-demo, so a sign-in example can sign in. Conventions for writers:
   (```text).
 
 Shell lines in code blocks that start with `saaslens` must name a real
-command of the typer app.
+command of the typer app. Data file examples are fenced with their format
+and the name they are saved as (```csv customers.csv); the guide's
+`saaslens import` lines that name those files run, in order, as real
+commands on a copy of the demo store, and must all succeed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
+import shlex
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -56,13 +63,15 @@ GUIDES = [*sorted((ROOT / "docs").glob("*.md")), ROOT / "README.md"]
 DEMO = Scenario(customers=300, seed=1, end=date(2026, 1, 1))
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "saaslens-demo"
-FENCE = re.compile(r"^```(\w*)")
+# A fence's language, and the file name a data file example is saved as.
+FENCE = re.compile(r"^```(\w*)[ \t]*(\S*)")
 COMMAND = re.compile(r"^\s*(?:\$\s+)?saaslens\s+([a-z][\w-]*)(?:\s+([a-z][\w-]*))?")
 
 
 @dataclass(frozen=True)
 class Block:
     language: str
+    file_name: str
     text: str
     line: int
 
@@ -83,18 +92,19 @@ class Example:
 def fenced_blocks(path: Path) -> list[Block]:
     """The fenced code blocks of a Markdown file, with the line each opens on."""
     blocks: list[Block] = []
-    opened: tuple[str, int] | None = None
+    opened: tuple[str, str, int] | None = None
     lines: list[str] = []
     for number, line in enumerate(path.read_text().splitlines(), start=1):
         match = FENCE.match(line)
         if opened is None and match:
-            opened, lines = (match.group(1), number), []
+            opened, lines = (match.group(1), match.group(2), number), []
         elif opened is not None and line.startswith("```"):
-            blocks.append(Block(opened[0], "\n".join(lines), opened[1]))
+            language, file_name, start = opened
+            blocks.append(Block(language, file_name, "\n".join(lines) + "\n", start))
             opened = None
         elif opened is not None:
             lines.append(line)
-    assert opened is None, f"{path}: the block opened on line {opened[1]} never closes"
+    assert opened is None, f"{path}: the block opened on line {opened[2]} never closes"
     return blocks
 
 
@@ -249,3 +259,32 @@ def _is_command(app: TyperGroup, name: str, subcommand: str | None) -> bool:
     if isinstance(command, TyperGroup):
         return subcommand in command.commands
     return command is not None
+
+
+def test_documented_files_import_with_the_documented_commands(
+    demo_file: tuple[Path, str], tmp_path: Path
+) -> None:
+    guide = ROOT / "docs" / "ingestion.md"
+    files = {block.file_name: block.text for block in fenced_blocks(guide) if block.file_name}
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    commands = [
+        shlex.split(line)[1:]
+        for _, line in _code_lines(guide)
+        if line.strip().startswith("saaslens import") and shlex.split(line)[3] in files
+    ]
+    assert len(commands) == len(files), "every documented file is imported once"
+    store = tmp_path / "store.db"
+    shutil.copyfile(demo_file[0], store)
+    environment = os.environ | {"SAASLENS_DATABASE_URL": sqlite_url(store)}
+    for command in commands:
+        done = subprocess.run(
+            [sys.executable, "-m", "saaslens", *command],
+            cwd=tmp_path,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, (command, done.stdout, done.stderr)
+        assert "rejected" not in done.stdout.lower(), (command, done.stdout)
