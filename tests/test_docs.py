@@ -317,7 +317,6 @@ def test_documented_files_import_with_the_documented_commands(
 
 # Root fields the guides show only in ```text blocks, and why.
 SHOWN_NOT_RUN = {
-    "customerLifetimeValues": "refused on the demo business, whose spend is too dispersed",
     "changePassword": "needs the caller's current password",
     "setRole": "needs the id createUser returned",
     "disableUser": "needs the id createUser returned",
