@@ -223,8 +223,11 @@ class Engine:
     async def _dispatch(self) -> None:
         reaped_at = time.monotonic()
         while True:
+            # asyncio.wait_for on 3.11 swallows a cancel that lands as the wakeup
+            # completes, which left stop() waiting for this loop forever.
             with suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), self.settings.execution_poll_seconds)
+                async with asyncio.timeout(self.settings.execution_poll_seconds):
+                    await self._wakeup.wait()
             self._wakeup.clear()
             try:
                 if time.monotonic() - reaped_at > REAP_SECONDS:

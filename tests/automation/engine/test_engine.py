@@ -18,6 +18,7 @@ from saaslens.automation.executions import State
 from saaslens.automation.updates import Output, follow
 from saaslens.data.models import Execution
 from tests.automation.engine.conftest import (
+    WAIT_SECONDS,
     add_script,
     engine_settings,
     lines,
@@ -273,3 +274,17 @@ async def test_the_feed_sends_only_the_chosen_script_and_states(automation: Engi
         (State.RUNNING, execution.id),
         (State.SUCCEEDED, execution.id),
     ]
+
+
+async def test_stopping_just_after_a_run_is_queued_still_stops(
+    store_url: str, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """The queued run wakes the dispatcher in the same moment stop() cancels it."""
+    engine = Engine.for_settings(engine_settings(store_url), sessions)
+    await engine.start()
+    await engine.started.wait()
+    script_id = await add_script(engine, "print('queued at shutdown')")
+
+    await engine.submit(script_id, {})
+    async with asyncio.timeout(WAIT_SECONDS):
+        await engine.stop()
