@@ -1,0 +1,186 @@
+"""PostgreSQL faults on the real application: killed connections and a server gone.
+
+Each fault is real: a backend terminated with pg_terminate_backend while a
+request waits on it, a port where nothing listens, and a socket that accepts
+connections but never answers, as a hung server does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any
+
+import asyncpg
+import pytest
+from sqlalchemy import func, select
+
+from saaslens.auth.roles import Role
+from saaslens.automation.eventbrokers.postgresql import asyncpg_dsn
+from saaslens.config import load_settings
+from saaslens.data.engine import CONNECT_TIMEOUT_SECONDS, create_engine, create_session_factory
+from saaslens.data.models import Customer, StoreState
+from tests.api import Api, add_person, running_api
+
+CUSTOMERS = """
+mutation ($records: [CustomerInput!]!) {
+  ingestCustomers(records: $records) {
+    __typename
+    ... on IngestionAccepted { inserted dataVersion }
+  }
+}
+"""
+COUNT = "{ customers(first: 1) { totalCount } }"
+ALICE = {"id": "c1", "name": "Alice", "createdAt": "2024-01-01T00:00:00Z"}
+BOB = {"id": "c2", "name": "Bob", "createdAt": "2024-02-01T00:00:00Z"}
+
+
+@asynccontextmanager
+async def signed_in(url: str) -> AsyncIterator[Api]:
+    settings = load_settings(database_url=url)
+    async with running_api(settings) as anonymous:
+        admin = await add_person(settings, "admin@example.com", Role.ADMIN)
+        yield anonymous.as_bearer(admin.token)
+
+
+async def stored(url: str) -> tuple[int, int]:
+    """The customers stored and the data version, read on a connection of their own."""
+    engine = create_engine(url)
+    async with create_session_factory(engine)() as session:
+        customers = await session.scalar(select(func.count()).select_from(Customer))
+        version = await session.scalar(select(StoreState.data_version))
+    await engine.dispose()
+    return int(customers or 0), int(version or 0)
+
+
+@asynccontextmanager
+async def store_state_locked(url: str) -> AsyncIterator[None]:
+    """A second connection holding the store's state row, so an ingestion waits on it."""
+    connection = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        async with connection.transaction():
+            await connection.execute("SELECT * FROM store_state FOR UPDATE")
+            yield
+    finally:
+        await connection.close()
+
+
+async def terminate_waiting_request(url: str) -> bool:
+    """Terminate the server process of the request that waits for the held row.
+
+    A connection of its own: pg_stat_activity is read once per transaction,
+    so the holder's transaction would keep seeing the moment it began.
+    """
+    connection = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        for _ in range(600):
+            pid = await connection.fetchval(
+                "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND query LIKE 'UPDATE store_state%'"
+            )
+            if pid is not None:
+                return bool(await connection.fetchval("SELECT pg_terminate_backend($1)", pid))
+            await asyncio.sleep(0.05)
+    finally:
+        await connection.close()
+    raise AssertionError("no request came to wait on the store's state row")
+
+
+def codes(body: dict[str, Any]) -> list[str]:
+    return [error["extensions"]["code"] for error in body.get("errors", [])]
+
+
+@pytest.mark.postgres
+async def test_a_request_whose_connection_is_killed_fails_clearly_and_the_next_succeeds(
+    postgres_store: str,
+) -> None:
+    async with signed_in(postgres_store) as api:
+        await api.data(CUSTOMERS, {"records": [ALICE]})
+        async with store_state_locked(postgres_store):
+            request = asyncio.create_task(api.post(CUSTOMERS, {"records": [BOB]}))
+            assert await terminate_waiting_request(postgres_store)
+            response = await asyncio.wait_for(request, timeout=10)
+        nothing_written = await stored(postgres_store)
+        retried = await api.data(CUSTOMERS, {"records": [BOB]})
+
+    body = response.json()
+    assert response.status_code == 200
+    assert codes(body) == ["DATABASE_UNAVAILABLE"]
+    assert "connection to the database was lost" in body["errors"][0]["message"]
+    assert nothing_written == (1, 1)
+    assert retried["ingestCustomers"] == {
+        "__typename": "IngestionAccepted",
+        "inserted": 1,
+        "dataVersion": 2,
+    }
+
+
+@pytest.mark.postgres
+async def test_pooled_connections_killed_between_requests_are_replaced_unseen(
+    postgres_store: str,
+) -> None:
+    async with signed_in(postgres_store) as api:
+        await api.data(CUSTOMERS, {"records": [ALICE]})
+        killer = await asyncpg.connect(asyncpg_dsn(postgres_store))
+        try:
+            killed = await killer.fetchval(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        finally:
+            await killer.close()
+        after = await api.data(COUNT)
+
+    assert killed >= 1
+    assert after == {"customers": {"totalCount": 1}}
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on: bound for a moment, then let go."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+@contextmanager
+def silent_server() -> Iterator[int]:
+    """A port whose connections the kernel accepts but no one ever answers."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(64)
+        yield listener.getsockname()[1]
+
+
+async def unreachable_answers(url: str) -> tuple[Any, Any, float]:
+    """/readyz and a signed-in GraphQL query against a store at `url`, and how long each took.
+
+    The person is signed in while the store answers; then the application is
+    pointed at `url`, where it does not.
+    """
+    settings = load_settings(database_url=url)
+    async with running_api(settings) as api:
+        started = time.monotonic()
+        ready = await api.client.get("/readyz")
+        query = await api.as_bearer("t" * 32).post(COUNT)
+        took = time.monotonic() - started
+    return ready, query, took
+
+
+@pytest.mark.parametrize("where", ["closed port", "silent server"])
+async def test_an_unreachable_database_is_reported_promptly(where: str) -> None:
+    with silent_server() as silent:
+        port = closed_port() if where == "closed port" else silent
+        url = f"postgresql+asyncpg://saaslens@127.0.0.1:{port}/saaslens"
+        ready, query, took = await unreachable_answers(url)
+
+    assert ready.status_code == 503
+    assert ready.json() == {"status": "unavailable", "reason": "database"}
+    assert query.status_code == 503
+    assert codes(query.json()) == ["DATABASE_UNAVAILABLE"]
+    assert "cannot be reached" in query.json()["errors"][0]["message"]
+    # Two waits at most, readiness and the query's connection, each bounded.
+    assert took < 2 * CONNECT_TIMEOUT_SECONDS + 5
