@@ -16,44 +16,15 @@ from typing import Any
 
 import asyncpg
 import pytest
-from sqlalchemy import func, select
 
-from saaslens.auth.roles import Role
 from saaslens.automation.eventbrokers.postgresql import asyncpg_dsn
 from saaslens.config import load_settings
-from saaslens.data.engine import CONNECT_TIMEOUT_SECONDS, create_engine, create_session_factory
-from saaslens.data.models import Customer, StoreState
-from tests.api import Api, add_person, running_api
+from saaslens.data.engine import CONNECT_TIMEOUT_SECONDS
+from tests.api import running_api
+from tests.faults.stores import COUNT, CUSTOMERS, codes, signed_in, stored
 
-CUSTOMERS = """
-mutation ($records: [CustomerInput!]!) {
-  ingestCustomers(records: $records) {
-    __typename
-    ... on IngestionAccepted { inserted dataVersion }
-  }
-}
-"""
-COUNT = "{ customers(first: 1) { totalCount } }"
 ALICE = {"id": "c1", "name": "Alice", "createdAt": "2024-01-01T00:00:00Z"}
 BOB = {"id": "c2", "name": "Bob", "createdAt": "2024-02-01T00:00:00Z"}
-
-
-@asynccontextmanager
-async def signed_in(url: str) -> AsyncIterator[Api]:
-    settings = load_settings(database_url=url)
-    async with running_api(settings) as anonymous:
-        admin = await add_person(settings, "admin@example.com", Role.ADMIN)
-        yield anonymous.as_bearer(admin.token)
-
-
-async def stored(url: str) -> tuple[int, int]:
-    """The customers stored and the data version, read on a connection of their own."""
-    engine = create_engine(url)
-    async with create_session_factory(engine)() as session:
-        customers = await session.scalar(select(func.count()).select_from(Customer))
-        version = await session.scalar(select(StoreState.data_version))
-    await engine.dispose()
-    return int(customers or 0), int(version or 0)
 
 
 @asynccontextmanager
@@ -87,10 +58,6 @@ async def terminate_waiting_request(url: str) -> bool:
     finally:
         await connection.close()
     raise AssertionError("no request came to wait on the store's state row")
-
-
-def codes(body: dict[str, Any]) -> list[str]:
-    return [error["extensions"]["code"] for error in body.get("errors", [])]
 
 
 @pytest.mark.postgres

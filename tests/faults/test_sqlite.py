@@ -11,31 +11,19 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
 
 from saaslens.auth.roles import Role
 from saaslens.config import load_settings
-from saaslens.data.engine import create_engine, create_session_factory
-from saaslens.data.models import Customer, StoreState
 from tests.api import Api, add_person, running_api
 from tests.conftest import IN_CI, sqlite_url
+from tests.faults.stores import COUNT, CUSTOMERS, signed_in, stored
 from tests.test_imports import customers_csv, saaslens
-
-CUSTOMERS = """
-mutation ($records: [CustomerInput!]!) {
-  ingestCustomers(records: $records) {
-    __typename
-    ... on IngestionAccepted { inserted dataVersion }
-  }
-}
-"""
-COUNT = "{ customers(first: 1) { totalCount } }"
 
 
 def customers(first: int, count: int, name_length: int = 20) -> list[dict[str, Any]]:
@@ -75,24 +63,6 @@ def immutable(path: Path) -> Iterator[None]:
         yield
     finally:
         kernel("chattr", "-i", str(path))
-
-
-@asynccontextmanager
-async def signed_in(url: str) -> AsyncIterator[Api]:
-    settings = load_settings(database_url=url)
-    async with running_api(settings) as anonymous:
-        admin = await add_person(settings, "admin@example.com", Role.ADMIN)
-        yield anonymous.as_bearer(admin.token)
-
-
-async def stored(url: str) -> tuple[int, int]:
-    """The customers stored and the data version, read afresh."""
-    engine = create_engine(url)
-    async with create_session_factory(engine)() as session:
-        count = await session.scalar(select(func.count()).select_from(Customer))
-        version = await session.scalar(select(StoreState.data_version))
-    await engine.dispose()
-    return int(count or 0), int(version or 0)
 
 
 async def ingest(api: Api, records: list[dict[str, Any]]) -> dict[str, Any]:
