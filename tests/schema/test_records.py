@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests import factories
@@ -146,10 +147,12 @@ async def test_page_larger_than_the_cap_is_refused(api: Api) -> None:
     assert str(api.settings.max_page_size) in body["errors"][0]["message"]
 
 
-async def test_forged_cursor_is_bad_input(api: Api) -> None:
-    body = await api.post_graphql(CUSTOMERS, {"first": 1, "after": "%%%"})
+@pytest.mark.parametrize("cursor", ["%%%", "Ç爒"])
+async def test_forged_cursor_is_bad_input(api: Api, cursor: str) -> None:
+    body = await api.post_graphql(CUSTOMERS, {"first": 1, "after": cursor})
 
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "not a cursor this API issued" in body["errors"][0]["message"]
 
 
 async def test_malformed_document_carries_a_code(api: Api) -> None:
