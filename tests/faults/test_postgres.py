@@ -12,16 +12,19 @@ import socket
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
 
+from saaslens.app import READINESS_TIMEOUT
 from saaslens.automation.eventbrokers.postgresql import asyncpg_dsn
 from saaslens.config import load_settings
 from saaslens.data.engine import CONNECT_TIMEOUT_SECONDS
 from tests.api import running_api
 from tests.faults.stores import COUNT, CUSTOMERS, codes, signed_in, stored
+from tests.test_imports import customers_csv, saaslens
 
 ALICE = {"id": "c1", "name": "Alice", "createdAt": "2024-01-01T00:00:00Z"}
 BOB = {"id": "c2", "name": "Bob", "createdAt": "2024-02-01T00:00:00Z"}
@@ -122,19 +125,25 @@ def silent_server() -> Iterator[int]:
         yield listener.getsockname()[1]
 
 
-async def unreachable_answers(url: str) -> tuple[Any, Any, float]:
-    """/readyz and a signed-in GraphQL query against a store at `url`, and how long each took.
+SIGN_IN = """
+mutation { signIn(email: "a@example.com", password: "p") { __typename } }
+"""
 
-    The person is signed in while the store answers; then the application is
-    pointed at `url`, where it does not.
+
+async def unreachable_answers(url: str) -> tuple[Any, Any, Any, float]:
+    """/readyz, a query with a Bearer token and an anonymous sign-in, and their time.
+
+    The token sends the application to the store before GraphQL runs, to
+    find whose session it is; the sign-in reaches the store in a resolver.
     """
     settings = load_settings(database_url=url)
     async with running_api(settings) as api:
         started = time.monotonic()
         ready = await api.client.get("/readyz")
         query = await api.as_bearer("t" * 32).post(COUNT)
+        sign_in = await api.post(SIGN_IN)
         took = time.monotonic() - started
-    return ready, query, took
+    return ready, query, sign_in, took
 
 
 @pytest.mark.parametrize("where", ["closed port", "silent server"])
@@ -142,12 +151,24 @@ async def test_an_unreachable_database_is_reported_promptly(where: str) -> None:
     with silent_server() as silent:
         port = closed_port() if where == "closed port" else silent
         url = f"postgresql+asyncpg://saaslens@127.0.0.1:{port}/saaslens"
-        ready, query, took = await unreachable_answers(url)
+        ready, query, sign_in, took = await unreachable_answers(url)
 
     assert ready.status_code == 503
     assert ready.json() == {"status": "unavailable", "reason": "database"}
     assert query.status_code == 503
     assert codes(query.json()) == ["DATABASE_UNAVAILABLE"]
     assert "cannot be reached" in query.json()["errors"][0]["message"]
-    # Two waits at most, readiness and the query's connection, each bounded.
-    assert took < 2 * CONNECT_TIMEOUT_SECONDS + 5
+    assert sign_in.status_code == 200
+    assert codes(sign_in.json()) == ["DATABASE_UNAVAILABLE"]
+    # Each wait is bounded: readiness's own, then one connection attempt each.
+    assert took < READINESS_TIMEOUT + 2 * CONNECT_TIMEOUT_SECONDS + 5
+
+
+def test_saaslens_import_names_an_unreachable_database(tmp_path: Path) -> None:
+    url = f"postgresql+asyncpg://saaslens@127.0.0.1:{closed_port()}/saaslens"
+    refused = saaslens(url, "import", "customers", str(customers_csv(tmp_path / "c.csv", 3)))
+
+    output = refused.stdout + refused.stderr
+    assert refused.returncode == 1
+    assert "The store refused the import: the database cannot be reached" in output
+    assert "Traceback" not in output
