@@ -16,7 +16,7 @@ from rich.progress import (
     TimeRemainingColumn,
     TransferSpeedColumn,
 )
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
 from saaslens.config import Settings
 from saaslens.data.engine import create_engine, create_session_factory
@@ -41,8 +41,11 @@ def run_import(
     except InvalidInput as error:
         console.print(escape(error.message), style="red")
         return False
-    except (OperationalError, ProgrammingError, DatabaseUnavailable) as error:
-        _print_refusal(console, error)
+    except (DBAPIError, DatabaseUnavailable) as error:
+        refusal = _refusal(error)
+        if refusal is None:
+            raise
+        console.print(escape(refusal), style="red")
         return False
     _print_errors(console, outcome.errors)
     if outcome.rejected_lines is not None:
@@ -57,17 +60,15 @@ def run_import(
     return outcome.accepted
 
 
-def _print_refusal(console: Console, error: Exception) -> None:
+def _refusal(error: Exception) -> str | None:
+    """What to tell of a store that refused the import, when the store is to blame."""
     fault = database_fault(error)
     if fault is not None:
-        console.print(f"The store refused the import: {escape(fault.message)}.", style="red")
-    elif isinstance(error, (OperationalError, ProgrammingError)):
+        return f"The store refused the import: {fault.message}."
+    if isinstance(error, (OperationalError, ProgrammingError)):
         # Most often a store that was never migrated; the driver's words say which.
-        console.print(
-            f"The store refused the import: {escape(str(error.orig))}. "
-            "Has `saaslens db upgrade` been run?",
-            style="red",
-        )
+        return f"The store refused the import: {error.orig}. Has `saaslens db upgrade` been run?"
+    return None
 
 
 @dataclass(frozen=True)
