@@ -65,15 +65,20 @@ class Schema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        """Log errors as Strawberry does, except user-facing ones.
+        """Log errors as Strawberry does, except user-facing ones and store faults.
 
         A refused credential or a bad argument is an answer to the client,
         not a fault; logging each with its traceback would bury the faults.
+        A store fault gets one warning line when it is shaped instead.
         """
-        faults = [
-            error for error in errors if not isinstance(error.original_error, UserFacingError)
-        ]
+        faults = [error for error in errors if not _told_to_client(error.original_error)]
         super().process_errors(faults, execution_context)
+
+
+def _told_to_client(error: BaseException | None) -> bool:
+    return isinstance(error, UserFacingError) or (
+        error is not None and database_fault(error) is not None
+    )
 
 
 class ErrorShaping(SchemaExtension):

@@ -65,7 +65,7 @@ async def terminate_waiting_request(url: str) -> bool:
 
 @pytest.mark.postgres
 async def test_a_request_whose_connection_is_killed_fails_clearly_and_the_next_succeeds(
-    postgres_store: str,
+    postgres_store: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     async with signed_in(postgres_store) as api:
         await api.data(CUSTOMERS, {"records": [ALICE]})
@@ -80,6 +80,10 @@ async def test_a_request_whose_connection_is_killed_fails_clearly_and_the_next_s
     assert response.status_code == 200
     assert codes(body) == ["DATABASE_UNAVAILABLE"]
     assert "connection to the database was lost" in body["errors"][0]["message"]
+    # One warning for the operator, not a traceback logged as an error.
+    told = [record.levelname for record in caplog.records if "database fault" in record.message]
+    assert told == ["WARNING"]
+    assert not [record for record in caplog.records if record.name == "strawberry.execution"]
     assert nothing_written == (1, 1)
     assert retried["ingestCustomers"] == {
         "__typename": "IngestionAccepted",
