@@ -20,6 +20,7 @@ from saaslens.automation.scheduler import Scheduler
 from saaslens.config import Settings, get_settings
 from saaslens.data.engine import create_engine, create_session_factory
 from saaslens.data.migrate import current_revision, head_revision
+from saaslens.errors import DatabaseUnavailable
 from saaslens.logs import RequestTagging
 from saaslens.monitoring import Monitoring, may_scrape
 from saaslens.schema import schema
@@ -79,6 +80,14 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     app.include_router(graphql, prefix="/graphql")
 
     app.add_middleware(RequestTagging)
+
+    async def database_unavailable(_request: Request, fault: Exception) -> JSONResponse:
+        """A request the store failed before GraphQL ran, answered in GraphQL's shape."""
+        logger.warning("database fault before execution: %s", fault.__cause__ or fault)
+        error = {"message": str(fault), "extensions": {"code": DatabaseUnavailable.code.value}}
+        return JSONResponse({"data": None, "errors": [error]}, 503)
+
+    app.add_exception_handler(DatabaseUnavailable, database_unavailable)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

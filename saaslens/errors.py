@@ -16,6 +16,7 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "NOT_FOUND"
     RATE_LIMITED = "RATE_LIMITED"
     TIMEOUT = "TIMEOUT"
+    DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
     INTERNAL = "INTERNAL"
 
 
@@ -50,3 +51,13 @@ class RateLimited(UserFacingError):
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message, retryAfter=retry_after)
         self.retry_after = retry_after
+
+
+class DatabaseUnavailable(UserFacingError, ConnectionError):
+    """The database cannot be reached or refuses the work; the request may be retried.
+
+    A ConnectionError too, so the loops that wait for the store to come back
+    treat a refused connection the same however it was raised.
+    """
+
+    code = ErrorCode.DATABASE_UNAVAILABLE

@@ -16,14 +16,15 @@ from rich.progress import (
     TimeRemainingColumn,
     TransferSpeedColumn,
 )
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
 from saaslens.config import Settings
 from saaslens.data.engine import create_engine, create_session_factory
+from saaslens.data.faults import database_fault
 from saaslens.data.ingestion.files import Format
 from saaslens.data.ingestion.imports import ImportOutcome, LineError, check_file, import_file
 from saaslens.data.ingestion.records import Kind
-from saaslens.errors import InvalidInput
+from saaslens.errors import DatabaseUnavailable, InvalidInput
 
 # Enough to fix a file by; a whole rejected batch could list thousands.
 SHOWN_ERRORS = 50
@@ -40,13 +41,11 @@ def run_import(
     except InvalidInput as error:
         console.print(escape(error.message), style="red")
         return False
-    except (OperationalError, ProgrammingError) as error:
-        # Most often a store that was never migrated; the driver's words say which.
-        console.print(
-            f"The store refused the import: {escape(str(error.orig))}. "
-            "Has `saaslens db upgrade` been run?",
-            style="red",
-        )
+    except (DBAPIError, DatabaseUnavailable) as error:
+        refusal = _refusal(error)
+        if refusal is None:
+            raise
+        console.print(escape(refusal), style="red")
         return False
     _print_errors(console, outcome.errors)
     if outcome.rejected_lines is not None:
@@ -59,6 +58,17 @@ def run_import(
         console.print(f"The check found {len(outcome.errors)} bad rows; nothing was written.")
     console.print(_summary(outcome, check))
     return outcome.accepted
+
+
+def _refusal(error: Exception) -> str | None:
+    """What to tell of a store that refused the import, when the store is to blame."""
+    fault = database_fault(error)
+    if fault is not None:
+        return f"The store refused the import: {fault.message}."
+    if isinstance(error, (OperationalError, ProgrammingError)):
+        # Most often a store that was never migrated; the driver's words say which.
+        return f"The store refused the import: {error.orig}. Has `saaslens db upgrade` been run?"
+    return None
 
 
 @dataclass(frozen=True)

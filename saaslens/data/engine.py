@@ -14,6 +14,14 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from saaslens.data.faults import refuse_unreachable
+
+# A server that accepts connections but never answers would otherwise hold a
+# request for asyncpg's default of a minute.
+CONNECT_TIMEOUT_SECONDS = 5.0
+# Longer than any healthy request holds a connection, shorter than a client waits.
+POOL_TIMEOUT_SECONDS = 10.0
+
 
 def _tune_sqlite(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
     cursor = dbapi_connection.cursor()
@@ -40,7 +48,11 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
     options.setdefault("pool_pre_ping", True)
     options.setdefault("pool_size", 10)
     options.setdefault("max_overflow", 10)
-    return create_async_engine(url, **options)
+    options.setdefault("pool_timeout", POOL_TIMEOUT_SECONDS)
+    options.setdefault("connect_args", {"timeout": CONNECT_TIMEOUT_SECONDS})
+    engine = create_async_engine(url, **options)
+    event.listen(engine.sync_engine, "do_connect", refuse_unreachable)
+    return engine
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -52,11 +52,18 @@ from saaslens.schema.types.automation import (
     update_from,
 )
 
+# Both stores number rows with signed 64-bit integers.
+LARGEST_ID = 2**63 - 1
+
 
 def _number(id: strawberry.ID) -> int:
-    if not str(id).isdigit():
+    text = str(id)
+    # str.isdigit() also passes digits such as "¹" that int() refuses, and the
+    # length check spares int() a string of thousands of digits.
+    digits = text.isascii() and text.isdigit() and len(text) <= len(str(LARGEST_ID))
+    if not digits or int(text) > LARGEST_ID:
         raise InvalidInput(f"{id!r} is not an id this API issued")
-    return int(id)
+    return int(text)
 
 
 def _who(info: Info) -> str | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
@@ -53,7 +52,8 @@ def decode_cursor(cursor: str | None) -> str | None:
         return None
     try:
         return base64.b64decode(cursor, altchars=b"-_", validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:
+        # Bad base64, bad UTF-8 and text that is not ASCII all raise ValueError.
         raise InvalidInput("`after` is not a cursor this API issued") from None
 
 

@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 
 import strawberry
 from fastapi import HTTPException, Response, status
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import HTTPConnection
 from starlette.websockets import WebSocket
@@ -25,6 +26,7 @@ from saaslens.auth.viewers import Viewer, authenticate
 from saaslens.automation.engine import Engine
 from saaslens.automation.scheduler import Scheduler
 from saaslens.config import Settings
+from saaslens.data.faults import database_fault
 from saaslens.errors import RateLimited
 from saaslens.logs import request_id
 from saaslens.schema.credentials import (
@@ -145,7 +147,14 @@ def context_getter(
         context = Context(settings, sessions, request_id.get(), engine, scheduler, clock)
         credential = request_credential(connection, settings)
         _check_origin(connection, settings, credential)
-        viewer = await context.authenticate(credential)
+        try:
+            viewer = await context.authenticate(credential)
+        except SQLAlchemyError as error:
+            # Raised before GraphQL runs, so the application answers it (see app.py).
+            fault = database_fault(error)
+            if fault is None:
+                raise
+            raise fault from error
         if credential is not None and credential.by_cookie:
             _refresh_cookie(context, response, viewer)
         return context

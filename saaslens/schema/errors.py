@@ -1,8 +1,9 @@
 """Errors as the client sees them: a stable code, and nothing internal.
 
-A UserFacingError keeps its message and gains `extensions.code`. Anything
-else is logged with the request id and replaced by a masked INTERNAL error
-naming that id, so an operator can find the trace.
+A UserFacingError keeps its message and gains `extensions.code`; so does a
+fault of the store itself (see saaslens.data.faults). Anything else is
+logged with the request id and replaced by a masked INTERNAL error naming
+that id, so an operator can find the trace.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext, ExecutionResult, StreamExecutionResult
 
+from saaslens.data.faults import database_fault
 from saaslens.errors import ErrorCode, UserFacingError
 from saaslens.logs import request_id
 
@@ -29,6 +31,11 @@ def shape_error(error: GraphQLError) -> GraphQLError:
         return _with_extensions(error, error.message, {"code": code})
     if isinstance(original, GraphQLError) and original.original_error is None:
         return shape_error(original)
+    if not isinstance(original, UserFacingError):
+        fault = database_fault(original)
+        if fault is not None:
+            logger.warning("database fault in %s: %s", error.path, original)
+            original = fault
     if isinstance(original, UserFacingError):
         return _with_extensions(
             error, original.message, {"code": original.code.value, **original.details}
@@ -58,19 +65,25 @@ class Schema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        """Log errors as Strawberry does, except user-facing ones.
+        """Log errors as Strawberry does, except user-facing ones and store faults.
 
         A refused credential, a bad argument or a document that does not
         validate is an answer to the client, not a fault; logging each with
-        its traceback would bury the faults.
+        its traceback would bury the faults. A store fault gets one warning
+        line when it is shaped instead.
         """
         faults = [
             error
             for error in errors
-            if error.original_error is not None
-            and not isinstance(error.original_error, UserFacingError)
+            if error.original_error is not None and not _told_to_client(error.original_error)
         ]
         super().process_errors(faults, execution_context)
+
+
+def _told_to_client(error: BaseException | None) -> bool:
+    return isinstance(error, UserFacingError) or (
+        error is not None and database_fault(error) is not None
+    )
 
 
 class ErrorShaping(SchemaExtension):

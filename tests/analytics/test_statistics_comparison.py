@@ -103,6 +103,8 @@ def test_chi_square_equals_scipy_with_cramers_v() -> None:
         (lambda: two_proportions((0, 0), (10, 10)), "some successes and some failures"),
         (lambda: chi_square([[1, 2, 3]]), "at least 2 rows and 2 columns"),
         (lambda: chi_square([[1, 0], [2, 0]]), "every row and column"),
+        (lambda: chi_square([[], [1, 2]]), "same number of columns in every row"),
+        (lambda: chi_square([[1, 2, 3], [4, 5]]), "same number of columns in every row"),
     ],
 )
 def test_bad_comparisons_are_refused(call: object, message: str) -> None:

@@ -23,6 +23,14 @@ ROWS: dict[Kind, list[dict[str, Any]]] = {
         },
         {"id": "c3", "name": "x", "created_at": "2024-01-05", "extra": 1},
         {"id": "", "name": "x" * 201, "country": "DEU", "attributes": "{oops"},
+        {
+            "id": "c\x004",
+            "name": "x\x00",
+            "email": "a\x00@example.com",
+            "attributes": {"k\x00": 1, "list": ["\x00"]},
+            "created_at": "2024-01-05",
+        },
+        {"id": "c5", "name": "x", "attributes": '{"nested": {"a": "\\u0000"}}'},
     ],
     Kind.SUBSCRIPTION_CHANGES: [
         {

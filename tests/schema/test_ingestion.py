@@ -92,6 +92,25 @@ async def test_a_batch_with_bad_records_is_rejected_naming_each(
     assert await count(sessions, Event) == 0
 
 
+async def test_text_with_the_nul_character_is_rejected_on_every_store(
+    api: Api, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await api.data(CUSTOMERS, {"records": [customer(1)]})
+    nul_name = {**event(1), "name": "report\x00viewed"}
+    nul_property = {**event(2), "properties": {"page": "m\x00rr"}}
+
+    data = await api.data(EVENTS, {"records": [nul_name, nul_property]})
+
+    assert data["ingestEvents"]["__typename"] == "IngestionRejected"
+    errors = data["ingestEvents"]["errors"]
+    assert [(error["index"], error["field"]) for error in errors] == [
+        (0, "name"),
+        (1, "properties"),
+    ]
+    assert "NUL character" in errors[0]["reason"]
+    assert await count(sessions, Event) == 0
+
+
 async def test_more_records_than_the_cap_are_refused_as_bad_input(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:

@@ -155,6 +155,23 @@ async def test_metric_series_splits_by_an_attribute(api: Api, sessions: Sessions
     ]
 
 
+async def test_an_empty_country_filter_matches_no_customer(api: Api, sessions: Sessions) -> None:
+    await hand_made().write(sessions)
+    query = """{
+      metricSeries(metric: MRR, range: {start: "2024-01-01", end: "2024-06-30"},
+                   granularity: QUARTER, filter: {country: ""}) {
+        series { points { start value } }
+      }
+    }"""
+
+    [series] = (await api.data(query))["metricSeries"]["series"]
+
+    assert series["points"] == [
+        {"start": "2024-01-01", "value": 0.0},
+        {"start": "2024-04-01", "value": 0.0},
+    ]
+
+
 async def test_unknown_event_names_and_backward_ranges_are_bad_user_input(
     api: Api, sessions: Sessions
 ) -> None:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests import factories
@@ -83,6 +84,19 @@ async def test_customers_filtered_by_segment_country_and_search(
     assert await ids({"country": "de"}) == ["c1"]
     assert await ids({"search": "ACME"}) == ["c3"]
     assert await ids({"createdAfter": "2024-02-01T00:00:00Z"}) == ["c3"]
+    # A time without an offset is UTC, as ingestion reads one.
+    assert await ids({"createdAfter": "2024-02-01T00:00:00"}) == ["c3"]
+    assert await ids({"createdBefore": "2024-02-01T05:00:00+05:00"}) == ["c1", "c2"]
+
+
+async def test_a_time_outside_the_utc_calendar_is_bad_input(api: Api) -> None:
+    body = await api.post_graphql(
+        CUSTOMERS, {"first": 1, "filter": {"createdAfter": "0001-01-01T00:00:00+05:00"}}
+    )
+
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "outside the years 1 to 9999 in UTC" in error["message"]
 
 
 async def test_customer_with_history_and_payments_in_both_currencies(
@@ -133,10 +147,12 @@ async def test_page_larger_than_the_cap_is_refused(api: Api) -> None:
     assert str(api.settings.max_page_size) in body["errors"][0]["message"]
 
 
-async def test_forged_cursor_is_bad_input(api: Api) -> None:
-    body = await api.post_graphql(CUSTOMERS, {"first": 1, "after": "%%%"})
+@pytest.mark.parametrize("cursor", ["%%%", "Ç爒"])
+async def test_forged_cursor_is_bad_input(api: Api, cursor: str) -> None:
+    body = await api.post_graphql(CUSTOMERS, {"first": 1, "after": cursor})
 
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "not a cursor this API issued" in body["errors"][0]["message"]
 
 
 async def test_malformed_document_carries_a_code(api: Api) -> None:

@@ -38,7 +38,7 @@ def literal(kind: GraphQLInputType) -> str:
         return f"[{literal(kind.of_type)}]"
     if isinstance(kind, GraphQLEnumType):
         return next(iter(kind.values))
-    if isinstance(kind, GraphQLInputObjectType) and _is_one_of(kind):
+    if isinstance(kind, GraphQLInputObjectType) and is_one_of(kind):
         # A @oneOf input takes exactly one of its fields.
         name, field = next(iter(kind.fields.items()))
         return f"{{{name}: {literal(field.type)}}}"
@@ -53,7 +53,7 @@ def literal(kind: GraphQLInputType) -> str:
     return SCALAR_LITERALS.get(kind.name, '"x"')
 
 
-def _is_one_of(kind: GraphQLInputObjectType) -> bool:
+def is_one_of(kind: GraphQLInputObjectType) -> bool:
     # Strawberry enforces @oneOf itself; graphql-core's own flag stays False.
     definition = (kind.extensions or {}).get("strawberry-definition")
     return any(isinstance(d, OneOf) for d in getattr(definition, "directives", ()))

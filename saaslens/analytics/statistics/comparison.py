@@ -165,6 +165,8 @@ def two_proportions(
 
 def chi_square(table: Sequence[Sequence[int]]) -> ChiSquare:
     """Pearson's chi-square test of independence on a table of counts."""
+    if len({len(row) for row in table}) > 1:
+        raise InvalidInput("a chi-square table needs the same number of columns in every row")
     counts = np.asarray(table, dtype=np.float64)
     if counts.ndim != 2 or min(counts.shape) < 2:
         raise InvalidInput("a chi-square test needs a table of at least 2 rows and 2 columns")

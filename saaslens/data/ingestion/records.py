@@ -44,6 +44,14 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
+def _without_nul(text: str) -> str:
+    """PostgreSQL's text and JSON cannot hold the NUL character; refused on SQLite too,
+    so a record is accepted by both stores or by neither."""
+    if "\x00" in text:
+        raise ValueError("contains the NUL character (U+0000), which the store cannot hold")
+    return text
+
+
 def _blank_to_none(value: Any) -> Any:
     return None if value == "" else value
 
@@ -62,7 +70,7 @@ def _json_object(value: Any) -> Any:
 
 def _sorted_keys(document: dict[str, Any]) -> dict[str, Any]:
     """Key order carries no meaning, so it must not change the fingerprint."""
-    return {key: _canonical(document[key]) for key in sorted(document)}
+    return {_without_nul(key): _canonical(document[key]) for key in sorted(document)}
 
 
 def _canonical(value: Any) -> Any:
@@ -70,12 +78,21 @@ def _canonical(value: Any) -> Any:
         return _sorted_keys(value)
     if isinstance(value, list):
         return [_canonical(item) for item in value]
+    if isinstance(value, str):
+        return _without_nul(value)
     return value
 
 
-SourceId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Plain = AfterValidator(_without_nul)
+SourceId = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128), Plain
+]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), Plain
+]
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), Plain
+]
 Label = Annotated[Text | None, BeforeValidator(_blank_to_none)]
 CountryCode = Annotated[str, StringConstraints(to_upper=True, pattern=r"^[A-Za-z]{2}$")]
 Country = Annotated[CountryCode | None, BeforeValidator(_blank_to_none)]
@@ -92,7 +109,7 @@ class Record(BaseModel):
 class CustomerRecord(Record):
     id: SourceId
     name: Name
-    email: Annotated[str | None, BeforeValidator(_blank_to_none)] = None
+    email: Annotated[Annotated[str, Plain] | None, BeforeValidator(_blank_to_none)] = None
     country: Country = None
     segment: Label = None
     attributes: Document = Field(default_factory=dict)

@@ -47,7 +47,9 @@ class Segment:
 
     @property
     def filters_customers(self) -> bool:
-        return bool(self.country or self.segment or self.attributes)
+        # The same tests as customer_conditions: an empty country is a filter
+        # (matching no one), and a condition on customers needs them joined.
+        return self.country is not None or self.segment is not None or bool(self.attributes)
 
     def customer_conditions(self) -> list[ColumnElement[bool]]:
         conditions: list[ColumnElement[bool]] = []

@@ -6,7 +6,7 @@ so money and counts that can grow use Long.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import NewType
 
 import strawberry
@@ -18,11 +18,19 @@ Long = NewType("Long", int)
 
 def _parse_datetime(value: object) -> datetime:
     try:
-        return datetime.fromisoformat(value)  # type: ignore[arg-type]
+        moment = datetime.fromisoformat(value)  # type: ignore[arg-type]
+        # A time without an offset is read as UTC, as ingestion reads one; a
+        # naive time cannot be stored or compared with the aware ones.
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     except (TypeError, ValueError):
         # The error Strawberry raises for client input, reported as BAD_USER_INPUT.
         raise StrawberryInputCoercionError(
             f"Value cannot represent a DateTime: {value!r}; expected ISO 8601"
+        ) from None
+    except OverflowError:
+        raise StrawberryInputCoercionError(
+            f"Value cannot represent a DateTime: {value!r}; it falls outside the years 1 to "
+            "9999 in UTC"
         ) from None
 
 
@@ -32,7 +40,7 @@ SCALARS: dict[object, ScalarDefinition] = {
     # standard library reads the same ISO 8601 forms; the SDL is unchanged.
     datetime: strawberry.scalar(
         name="DateTime",
-        description="Date with time (isoformat)",
+        description="Date with time (ISO 8601); a time without an offset is read as UTC.",
         serialize=datetime.isoformat,
         parse_value=_parse_datetime,
     ),
