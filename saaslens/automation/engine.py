@@ -44,6 +44,7 @@ from saaslens.automation.executors.subprocess import SubprocessExecutor
 from saaslens.automation.output import OutputRecorder
 from saaslens.automation.scripts import ExecutorKind
 from saaslens.config import Settings
+from saaslens.data.engine import finish_then_cancel
 from saaslens.data.models import Execution, Script
 from saaslens.logs import request_id
 
@@ -127,7 +128,7 @@ class Engine:
     async def _begin(self) -> None:
         while True:
             try:
-                await self._reap()
+                await finish_then_cancel(self._reap())
                 break
             except (SQLAlchemyError, OSError) as error:
                 logger.warning("the engine waits for the store: %s", error)
@@ -141,9 +142,11 @@ class Engine:
         self._stopping = True
         for task in self._background:
             task.cancel()
+        # A claim in progress ends first, so the runs it starts are among those waited for.
+        await asyncio.gather(*self._background, return_exceptions=True)
         for run in self._runs.values():
             run.cancel()
-        await asyncio.gather(*self._background, *self._tasks.values(), return_exceptions=True)
+        await asyncio.gather(*self._tasks.values(), return_exceptions=True)
         await self.broker.stop()
         logger.info("engine %s stopped", self.worker)
 
@@ -232,8 +235,8 @@ class Engine:
             try:
                 if time.monotonic() - reaped_at > REAP_SECONDS:
                     reaped_at = time.monotonic()
-                    await self._reap()
-                await self._claim()
+                    await finish_then_cancel(self._reap())
+                await finish_then_cancel(self._claim())
             except (SQLAlchemyError, OSError):
                 logger.warning("claiming executions failed; trying again", exc_info=True)
 

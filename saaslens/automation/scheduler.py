@@ -42,6 +42,7 @@ from saaslens.automation.engine import Engine
 from saaslens.automation.eventbrokers.abc import Resync, TriggerChanged
 from saaslens.automation.eventbrokers.postgresql import asyncpg_dsn
 from saaslens.automation.exceptions import InvalidParameters, ScriptDisabled, ScriptNotFound
+from saaslens.data.engine import finish_then_cancel
 from saaslens.data.models import AlertRule, Schedule
 
 logger = logging.getLogger(__name__)
@@ -126,9 +127,9 @@ class Scheduler:
                     continue
                 try:
                     if isinstance(event, TriggerChanged):
-                        await self._apply(event)
+                        await finish_then_cancel(self._apply(event))
                     elif isinstance(event, Resync):
-                        await self._reload()
+                        await finish_then_cancel(self._reload())
                 except SQLAlchemyError:
                     # The jobs are rebuilt from the tables at the next Resync or change of leader.
                     logger.exception("the scheduler could not apply %s", event)
@@ -164,7 +165,7 @@ class Scheduler:
         while True:
             try:
                 if self._dsn is None:
-                    await self._lead()
+                    await finish_then_cancel(self._lead())
                     return
                 await self._hold_or_take_lock()
             except (*LOST_CONNECTION, SQLAlchemyError) as error:
@@ -179,7 +180,7 @@ class Scheduler:
         if self.is_leader:
             await self._lock_connection.fetchval("SELECT 1")
         elif await self._lock_connection.fetchval("SELECT pg_try_advisory_lock($1)", LEADER_LOCK):
-            await self._lead()
+            await finish_then_cancel(self._lead())
 
     async def _drop_lock_connection(self) -> None:
         """Closing the connection also frees the lock, if it was still held."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import (
@@ -15,6 +17,8 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from saaslens.data.faults import refuse_unreachable
+
+T = TypeVar("T")
 
 # A server that accepts connections but never answers would otherwise hold a
 # request for asyncpg's default of a minute.
@@ -57,3 +61,20 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def finish_then_cancel(step: Awaitable[T]) -> T:
+    """Run a step of store work to its end even if the awaiting task is cancelled.
+
+    A task cancelled in the middle of a transaction abandons its connection:
+    SQLAlchemy invalidates it without closing it, and on SQLite the write
+    lock it held outlives the engine, so the next writer to the file waits
+    and fails with "database is locked". Background loops run each step
+    through this, so stopping them waits for the step and then cancels.
+    """
+    task = asyncio.ensure_future(step)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await asyncio.wait([task])
+        raise

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ from saaslens.automation.engine import Engine
 from saaslens.automation.exceptions import InvalidParameters, ScriptDisabled
 from saaslens.automation.executions import State
 from saaslens.automation.updates import Output, follow
+from saaslens.data.engine import create_engine, create_session_factory
 from saaslens.data.models import Execution
 from tests.automation.engine.conftest import (
     WAIT_SECONDS,
@@ -274,6 +277,29 @@ async def test_the_feed_sends_only_the_chosen_script_and_states(automation: Engi
         (State.RUNNING, execution.id),
         (State.SUCCEEDED, execution.id),
     ]
+
+
+async def test_stopping_in_the_middle_of_a_claim_leaves_the_sqlite_file_writable(
+    sqlite_store: str,
+) -> None:
+    """stop() once cancelled a claim mid-transaction, and its write lock outlived the engine."""
+    path = sqlite_store.removeprefix("sqlite+aiosqlite:///")
+    # Stopping a little later each time lands inside the claim the submit wakes.
+    for step in range(20):
+        store = create_engine(sqlite_store)
+        engine = Engine.for_settings(engine_settings(sqlite_store), create_session_factory(store))
+        await engine.start()
+        await engine.started.wait()
+        script_id = await add_script(engine, "print('queued at shutdown')")
+
+        await engine.submit(script_id, {})
+        await asyncio.sleep(step * 0.0005)
+        await engine.stop()
+        await store.dispose()
+
+        with closing(sqlite3.connect(path, timeout=1)) as db:
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("ROLLBACK")
 
 
 async def test_stopping_just_after_a_run_is_queued_still_stops(
