@@ -11,7 +11,7 @@ from saaslens.automation import exceptions as problems
 from saaslens.automation.alerting import alert_feed
 from saaslens.automation.alerts import RuleChanges, RuleSpec
 from saaslens.errors import InvalidInput
-from saaslens.resolvers.automation import _number
+from saaslens.resolvers.arguments import stored_id
 from saaslens.schema.context import Info
 from saaslens.schema.types.alerts import (
     Alert,
@@ -41,8 +41,8 @@ def _segment(given: AlertSegmentInput | None) -> dict[str, str]:
     return {key: value for key, value in named.items() if value is not None}
 
 
-def _optional_number(id: strawberry.ID | None) -> int | None:
-    return None if id is None else _number(id)
+def _optionalstored_id(id: strawberry.ID | None) -> int | None:
+    return None if id is None else stored_id(id)
 
 
 async def alert_rules(info: Info) -> list[AlertRule]:
@@ -57,7 +57,7 @@ async def list_alerts(
     if not 1 <= last <= MAX_ALERTS:
         raise InvalidInput(f"`last` must be 1 to {MAX_ALERTS}")
     async with info.context.db() as session:
-        rows = await alerts.alerts(session, _optional_number(rule_id), last)
+        rows = await alerts.alerts(session, _optionalstored_id(rule_id), last)
     return [alert_from(row) for row in rows]
 
 
@@ -74,7 +74,7 @@ async def create_alert_rule(info: Info, input: CreateAlertRuleInput) -> CreateAl
         cron=input.cron,
         time_zone=input.time_zone,
         cooldown_seconds=input.cooldown_seconds,
-        script_id=_optional_number(input.script_id),
+        script_id=_optionalstored_id(input.script_id),
     )
     try:
         async with info.context.db() as session:
@@ -99,11 +99,11 @@ async def update_alert_rule(
         cron=input.cron,
         time_zone=input.time_zone,
         cooldown_seconds=input.cooldown_seconds,
-        script_id=_optional_number(input.script_id),
+        script_id=_optionalstored_id(input.script_id),
     )
     try:
         async with info.context.db() as session:
-            row = await alerts.change(session, _number(id), changes)
+            row = await alerts.change(session, stored_id(id), changes)
     except problems.InvalidAlertRule as error:
         return AlertRuleInvalid(message=error.message)
     except problems.AlertRuleNotFound as error:
@@ -119,7 +119,7 @@ async def set_alert_rule_enabled(
 ) -> AlertRuleChangeResult:
     try:
         async with info.context.db() as session:
-            row = await alerts.set_enabled(session, _number(id), enabled)
+            row = await alerts.set_enabled(session, stored_id(id), enabled)
     except problems.AlertRuleNotFound as error:
         return AlertRuleNotFound(message=error.message)
     await info.context.scheduler.sync_rule(row.id)
@@ -129,7 +129,7 @@ async def set_alert_rule_enabled(
 async def delete_alert_rule(info: Info, id: strawberry.ID) -> AlertRuleChangeResult:
     try:
         async with info.context.db() as session:
-            row = await alerts.remove(session, _number(id))
+            row = await alerts.remove(session, stored_id(id))
     except problems.AlertRuleNotFound as error:
         return AlertRuleNotFound(message=error.message)
     await info.context.scheduler.sync_rule(row.id)
@@ -138,7 +138,7 @@ async def delete_alert_rule(info: Info, id: strawberry.ID) -> AlertRuleChangeRes
 
 async def evaluate_alert_rule(info: Info, id: strawberry.ID) -> CheckAlertRuleResult:
     try:
-        check = await info.context.scheduler.alerting.check(_number(id))
+        check = await info.context.scheduler.alerting.check(stored_id(id))
     except problems.AlertRuleNotFound as error:
         return AlertRuleNotFound(message=error.message)
     return check_from(check)
@@ -149,5 +149,5 @@ async def alert_updates(
 ) -> AsyncGenerator[Alert, None]:
     engine = info.context.engine
     async with info.context.subscription():
-        async for alert in alert_feed(engine.sessions, engine.broker, _optional_number(rule_id)):
+        async for alert in alert_feed(engine.sessions, engine.broker, _optionalstored_id(rule_id)):
             yield alert_from(alert)

@@ -7,7 +7,6 @@ members of their result union; queries raise them as coded errors.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -15,7 +14,7 @@ from strawberry.scalars import JSON
 from saaslens.automation import catalog, executions, scripts, updates
 from saaslens.automation import exceptions as problems
 from saaslens.automation.scripts import ExecutorKind, ScriptChanges, ScriptSettings
-from saaslens.errors import InvalidInput
+from saaslens.resolvers.arguments import json_object, stored_id
 from saaslens.schema.connections import Connection, build_connection, decode_cursor, page_size
 from saaslens.schema.context import Info
 from saaslens.schema.types.automation import (
@@ -52,31 +51,10 @@ from saaslens.schema.types.automation import (
     update_from,
 )
 
-# Both stores number rows with signed 64-bit integers.
-LARGEST_ID = 2**63 - 1
-
-
-def _number(id: strawberry.ID) -> int:
-    text = str(id)
-    # str.isdigit() also passes digits such as "¹" that int() refuses, and the
-    # length check spares int() a string of thousands of digits.
-    digits = text.isascii() and text.isdigit() and len(text) <= len(str(LARGEST_ID))
-    if not digits or int(text) > LARGEST_ID:
-        raise InvalidInput(f"{id!r} is not an id this API issued")
-    return int(text)
-
 
 def _who(info: Info) -> str | None:
     viewer = info.context.viewer
     return viewer.user.id if viewer is not None else None
-
-
-def _json_object(value: JSON | None, name: str) -> dict[str, Any] | None:
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise InvalidInput(f"`{name}` must be a JSON object")
-    return value
 
 
 def _invalid_script(error: problems.InvalidScript) -> ScriptInvalid:
@@ -92,7 +70,7 @@ async def list_scripts(info: Info, include_deleted: bool = False) -> list[Script
 
 async def script(info: Info, id: strawberry.ID) -> ScriptDetail:
     async with info.context.db() as session:
-        stored = await scripts.read(session, _number(id), deleted=True)
+        stored = await scripts.read(session, stored_id(id), deleted=True)
         versions = await scripts.versions(session, stored.script.id)
     return script_detail_from(stored, versions)
 
@@ -110,7 +88,7 @@ async def create_script(info: Info, input: CreateScriptInput) -> CreateScriptRes
         memory_mb=input.memory_mb,
         cpu_seconds=input.cpu_seconds,
         max_retries=input.max_retries,
-        parameters_schema=_json_object(input.parameters_schema, "parametersSchema") or {},
+        parameters_schema=json_object(input.parameters_schema, "parametersSchema") or {},
     )
     try:
         async with info.context.db() as session:
@@ -132,11 +110,11 @@ async def update_script(
         memory_mb=input.memory_mb,
         cpu_seconds=input.cpu_seconds,
         max_retries=input.max_retries,
-        parameters_schema=_json_object(input.parameters_schema, "parametersSchema"),
+        parameters_schema=json_object(input.parameters_schema, "parametersSchema"),
     )
     try:
         async with info.context.db() as session:
-            stored = await scripts.update(session, _number(id), changes, _who(info))
+            stored = await scripts.update(session, stored_id(id), changes, _who(info))
     except problems.InvalidScript as error:
         return _invalid_script(error)
     except problems.ScriptNotFound as error:
@@ -147,7 +125,7 @@ async def update_script(
 async def delete_script(info: Info, id: strawberry.ID) -> ScriptChangeResult:
     try:
         async with info.context.db() as session:
-            stored = await scripts.delete(session, _number(id))
+            stored = await scripts.delete(session, stored_id(id))
     except problems.ScriptNotFound as error:
         return ScriptNotFound(message=error.message)
     return script_from(stored)
@@ -156,7 +134,7 @@ async def delete_script(info: Info, id: strawberry.ID) -> ScriptChangeResult:
 async def set_script_enabled(info: Info, id: strawberry.ID, enabled: bool) -> ScriptChangeResult:
     try:
         async with info.context.db() as session:
-            stored = await scripts.set_enabled(session, _number(id), enabled)
+            stored = await scripts.set_enabled(session, stored_id(id), enabled)
     except problems.ScriptNotFound as error:
         return ScriptNotFound(message=error.message)
     return script_from(stored)
@@ -167,7 +145,7 @@ async def create_script_from_template(
 ) -> CreateScriptFromTemplateResult:
     try:
         async with info.context.db() as session:
-            given = _json_object(parameters, "parameters") or {}
+            given = json_object(parameters, "parameters") or {}
             stored = await catalog.instantiate(session, template, given, name, _who(info))
     except problems.InvalidParameters as error:
         return ParametersInvalid(message=error.message, problems=error.problems)
@@ -182,9 +160,9 @@ async def run_script(
     info: Info, script_id: strawberry.ID, parameters: JSON | None = None
 ) -> RunScriptResult:
     try:
-        given = _json_object(parameters, "parameters") or {}
+        given = json_object(parameters, "parameters") or {}
         execution = await info.context.engine.submit(
-            _number(script_id), given, requested_by=_who(info)
+            stored_id(script_id), given, requested_by=_who(info)
         )
     except problems.InvalidParameters as error:
         return ParametersInvalid(message=error.message, problems=error.problems)
@@ -197,7 +175,7 @@ async def run_script(
 
 async def cancel_execution(info: Info, id: strawberry.ID) -> CancelExecutionResult:
     try:
-        execution = await info.context.engine.cancel(_number(id))
+        execution = await info.context.engine.cancel(stored_id(id))
     except problems.ExecutionNotFound as error:
         return ExecutionNotFound(message=error.message)
     return execution_from(execution)
@@ -212,19 +190,19 @@ async def list_executions(
     limit = page_size(first, info.context.settings)
     cursor = decode_cursor(after)
     where = executions.ExecutionFilter(
-        script_id=_number(filter.script_id) if filter and filter.script_id else None,
+        script_id=stored_id(filter.script_id) if filter and filter.script_id else None,
         states=states_from(filter.states if filter else None),
     )
     async with info.context.db() as session:
         rows, total = await executions.page(
-            session, where, _number(strawberry.ID(cursor)) if cursor else None, limit + 1
+            session, where, stored_id(strawberry.ID(cursor)) if cursor else None, limit + 1
         )
     return build_connection(rows, limit, total, lambda row: str(row.id), execution_from)
 
 
 async def execution(info: Info, id: strawberry.ID) -> ExecutionDetail:
     async with info.context.db() as session:
-        row = await executions.read(session, _number(id))
+        row = await executions.read(session, stored_id(id))
         output = await executions.output(session, row.id)
     return execution_detail_from(row, output)
 
@@ -234,7 +212,7 @@ async def execution_updates(
 ) -> AsyncGenerator[ExecutionUpdate, None]:
     engine = info.context.engine
     async with info.context.subscription():
-        stream = updates.follow(engine.sessions, engine.broker, _number(id))
+        stream = updates.follow(engine.sessions, engine.broker, stored_id(id))
         async for update in stream:
             yield update_from(update)
 
@@ -245,7 +223,7 @@ async def execution_state_changes(
     states: list[ExecutionState] | None = None,
 ) -> AsyncGenerator[ExecutionStateChange, None]:
     engine = info.context.engine
-    script = _number(script_id) if script_id is not None else None
+    script = stored_id(script_id) if script_id is not None else None
     async with info.context.subscription():
         stream = updates.feed(engine.sessions, engine.broker, script, states_from(states))
         async for change in stream:

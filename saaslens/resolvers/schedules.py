@@ -10,7 +10,7 @@ from saaslens.automation import exceptions as problems
 from saaslens.automation import schedules
 from saaslens.automation.schedules import ScheduleChanges, ScheduleKind, ScheduleSpec
 from saaslens.data import models
-from saaslens.resolvers.automation import _json_object, _number
+from saaslens.resolvers.arguments import json_object, stored_id
 from saaslens.schema.context import Info
 from saaslens.schema.types.automation import ScriptNotFound
 from saaslens.schema.types.schedules import (
@@ -37,7 +37,7 @@ def _shown(row: models.Schedule, now: datetime) -> Schedule:
 
 
 async def list_schedules(info: Info, script_id: strawberry.ID | None = None) -> list[Schedule]:
-    script = _number(script_id) if script_id is not None else None
+    script = stored_id(script_id) if script_id is not None else None
     async with info.context.db() as session:
         rows = await schedules.listing(session, script)
     now = info.context.clock()
@@ -46,13 +46,13 @@ async def list_schedules(info: Info, script_id: strawberry.ID | None = None) -> 
 
 async def schedule(info: Info, id: strawberry.ID) -> Schedule:
     async with info.context.db() as session:
-        row = await schedules.read(session, _number(id))
+        row = await schedules.read(session, stored_id(id))
     return _shown(row, info.context.clock())
 
 
 async def create_schedule(info: Info, input: CreateScheduleInput) -> CreateScheduleResult:
     spec = ScheduleSpec(
-        script_id=_number(input.script_id),
+        script_id=stored_id(input.script_id),
         kind=ScheduleKind(input.kind.value),
         cron=input.cron,
         interval_seconds=input.interval_seconds,
@@ -61,7 +61,7 @@ async def create_schedule(info: Info, input: CreateScheduleInput) -> CreateSched
         end_at=input.end_at,
         misfire_grace_seconds=input.misfire_grace_seconds,
         coalesce=input.coalesce,
-        parameters=_json_object(input.parameters, "parameters") or {},
+        parameters=json_object(input.parameters, "parameters") or {},
     )
     try:
         async with info.context.db() as session:
@@ -85,11 +85,11 @@ async def update_schedule(
         end_at=input.end_at,
         misfire_grace_seconds=input.misfire_grace_seconds,
         coalesce=input.coalesce,
-        parameters=_json_object(input.parameters, "parameters"),
+        parameters=json_object(input.parameters, "parameters"),
     )
     try:
         async with info.context.db() as session:
-            row = await schedules.change(session, _number(id), changes, info.context.clock())
+            row = await schedules.change(session, stored_id(id), changes, info.context.clock())
     except problems.InvalidSchedule as error:
         return ScheduleInvalid(message=error.message)
     except problems.ScheduleNotFound as error:
@@ -101,7 +101,7 @@ async def update_schedule(
 async def _set_paused(info: Info, id: strawberry.ID, paused: bool) -> ScheduleChangeResult:
     try:
         async with info.context.db() as session:
-            row = await schedules.set_paused(session, _number(id), paused, info.context.clock())
+            row = await schedules.set_paused(session, stored_id(id), paused, info.context.clock())
     except problems.ScheduleNotFound as error:
         return ScheduleNotFound(message=error.message)
     await info.context.scheduler.sync(row.id)
@@ -119,7 +119,7 @@ async def resume_schedule(info: Info, id: strawberry.ID) -> ScheduleChangeResult
 async def delete_schedule(info: Info, id: strawberry.ID) -> ScheduleChangeResult:
     try:
         async with info.context.db() as session:
-            row = await schedules.delete(session, _number(id))
+            row = await schedules.delete(session, stored_id(id))
     except problems.ScheduleNotFound as error:
         return ScheduleNotFound(message=error.message)
     await info.context.scheduler.sync(row.id)
