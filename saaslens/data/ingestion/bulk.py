@@ -93,7 +93,9 @@ def _insert_plan(table: Table, dialect: Dialect) -> _InsertPlan:
 Processor = Callable[[Any], Any]
 
 
-def _shortcut(column_type: TypeEngine[Any], dialect: Dialect, stock: Processor) -> Processor | None:
+def _shortcut(
+    column_type: TypeEngine[Any], dialect: Dialect, stock: Processor
+) -> Processor | None:
     """The stock processor with the common value done directly, or None.
 
     On SQLite a UTC time becomes the text SQLAlchemy's DATETIME stores and an

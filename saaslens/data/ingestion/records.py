@@ -200,8 +200,8 @@ class Shape:
 
     def validate(self, row: Mapping[str, Any]) -> Fields:
         """The record's fields, or a pydantic ValidationError naming each bad field."""
-        if self._plain is not None and (fields := self._plain(row)) is not None:
-            return fields
+        if self._plain is not None and (plain := self._plain(row)) is not None:
+            return plain
         if self._fields_only:
             fields: Fields = self._validator.validate_python(row)[0]
             return fields
