@@ -148,7 +148,7 @@ def import_records(
     kind: Kind = typer.Argument(..., help="What the file holds."),
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="A .csv or .jsonl file."),
     format: Format | None = typer.Option(None, help="Defaults to the file's extension."),
-    batch_size: int = typer.Option(20_000, min=1, help="Rows per committed batch."),
+    batch_size: int = typer.Option(5000, min=1, help="Rows per committed batch."),
     check: bool = typer.Option(False, help="Check the whole file and write nothing."),
 ) -> None:
     """Import records from a file, each batch validated whole and committed on its own."""
