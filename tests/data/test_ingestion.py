@@ -145,6 +145,25 @@ async def test_a_changed_record_with_a_stored_id_is_a_conflict(
     assert await count(sessions, Customer) == 1
 
 
+async def test_ids_in_any_characters_are_found_again_when_resent_or_changed(
+    sessions: Sessions, settings: Settings
+) -> None:
+    ids = ["Straße-7", "客户😀", 'quote"back\\slash', "tab\tinside"]
+    customers = [customer(1, id=id) for id in ids]
+    events = [event(n, id=f"e-{id}", customer_id=id) for n, id in enumerate(ids)]
+    await run(sessions, Kind.CUSTOMERS, customers, settings)
+    await run(sessions, Kind.EVENTS, events, settings)
+
+    resent = await run(sessions, Kind.EVENTS, events, settings)
+    changed = await run(sessions, Kind.CUSTOMERS, [customer(1, id=ids[1], name="New")], settings)
+
+    assert (resent.inserted, resent.unchanged) == (0, len(ids))
+    assert changed.errors == [
+        RowError(0, "id", f"{ids[1]!r} is already stored with different content")
+    ]
+    assert await count(sessions, Event) == len(ids)
+
+
 async def test_duplicates_inside_a_batch_count_once_or_conflict(
     sessions: Sessions, settings: Settings
 ) -> None:

@@ -3,12 +3,61 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
-from saaslens.data.ingestion.records import RECORDS, SHAPES, Kind
+from saaslens.data.ingestion.records import RECORDS, SHAPES, Kind, _plain_event
+
+
+def event(**changes: Any) -> dict[str, Any]:
+    return {
+        "id": "e9",
+        "customer_id": "c1",
+        "user_id": "u1",
+        "name": "search",
+        "occurred_at": "2024-02-01T12:00:00Z",
+        **changes,
+    }
+
+
+# Events in the shapes nearly all arrive in: they take the plain path.
+PLAIN_EVENTS = [
+    event(),
+    event(occurred_at="2024-02-29T23:59:59.123+05:30", properties=""),
+    event(occurred_at="0999-12-31T00:00:00.000001-11:00", properties='{"b": {"d": 1, "c": []}}'),
+    event(occurred_at="2024-02-01T12:00:00", properties={"z": None, "a": [{"y": 1, "x": 2}]}),
+    event(occurred_at=datetime(2024, 3, 31, 1, 30, tzinfo=timezone(timedelta(hours=-3)))),
+    event(occurred_at=datetime(2024, 3, 31, 1, 30), properties=None),
+    event(id="x" * 128, name="n" * 200, properties="{}"),
+]
+
+# Rows the plain path leaves to the record model, whose verdict must not change.
+UNUSUAL_EVENT_CHANGES: list[dict[str, Any]] = [
+    {"id": " e9"},
+    {"user_id": "u1\t"},
+    {"id": "x" * 129},
+    {"name": "n" * 201},
+    {"name": ""},
+    {"customer_id": "Ünïcode"},
+    {"customer_id": 17},
+    {"occurred_at": "2024-02-01t12:00:00z"},
+    {"occurred_at": "2024-02-01T12:00:00.12+00:00"},
+    {"occurred_at": "2024-13-01T12:00:00Z"},
+    {"occurred_at": "2024-02-01T23:59:60Z"},
+    {"occurred_at": "2024-02-01T12:00:00+24:00"},
+    {"occurred_at": "2024-02-01"},
+    {"occurred_at": 1706788800},
+    {"occurred_at": datetime(2024, 2, 1).date()},
+    {"properties": "null"},
+    {"properties": "[]"},
+    {"properties": '{"a": 1'},
+    {"properties": '{"ключ": 1}'},
+    {"properties": {1: "a"}},
+    {"colour": "blue"},
+]
 
 ROWS: dict[Kind, list[dict[str, Any]]] = {
     Kind.CUSTOMERS: [
@@ -72,6 +121,8 @@ ROWS: dict[Kind, list[dict[str, Any]]] = {
             "occurred_at": "2024-02-01 12:00",
         },
         {"id": "e3", "customer_id": "c1", "user_id": "  ", "properties": "[1, 2]"},
+        *PLAIN_EVENTS,
+        *(event(**change) for change in UNUSUAL_EVENT_CHANGES),
     ],
     Kind.LEADS: [
         {"id": "l1", "created_at": "2024-01-01T00:00:00Z", "value": "5000", "currency": "usd"},
@@ -129,3 +180,16 @@ def test_a_shape_keeps_the_fields_in_declaration_order() -> None:
     fields = SHAPES[Kind.EVENTS].validate(ROWS[Kind.EVENTS][1])
     assert list(fields) == list(RECORDS[Kind.EVENTS].model_fields)
     assert fields["properties"] == {}
+
+
+def test_usual_event_rows_take_the_plain_path_and_unusual_ones_do_not() -> None:
+    assert all(_plain_event(row) is not None for row in PLAIN_EVENTS)
+    unusual = [event(**change) for change in UNUSUAL_EVENT_CHANGES]
+    assert [row for row in unusual if _plain_event(row) is not None] == []
+
+
+def test_the_plain_path_gives_utc_times() -> None:
+    fields = _plain_event(event(occurred_at="2024-02-01T01:00:00+02:00"))
+    assert fields is not None
+    assert fields["occurred_at"] == datetime(2024, 1, 31, 23, tzinfo=UTC)
+    assert fields["occurred_at"].tzinfo is UTC

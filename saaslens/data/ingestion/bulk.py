@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Hashable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC
 from functools import lru_cache
 from operator import itemgetter
 from typing import Any, TypeVar
 
 from sqlalchemy import (
+    JSON,
     BindParameter,
     ColumnElement,
     Dialect,
@@ -19,6 +21,9 @@ from sqlalchemy import (
     tuple_,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import TypeEngine
+
+from saaslens.data.models.base import UTCDateTime
 
 T = TypeVar("T")
 
@@ -78,10 +83,43 @@ def _insert_plan(table: Table, dialect: Dialect) -> _InsertPlan:
     names = list(compiled.positiontup or [])
     processors: list[tuple[str, Callable[[Any], Any]]] = []
     for name in names:
-        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        column_type = table.c[name].type
+        process = column_type.dialect_impl(dialect).bind_processor(dialect)
         if process is not None:
-            processors.append((name, process))
+            processors.append((name, _shortcut(column_type, dialect, process) or process))
     return _InsertPlan(compiled.string, itemgetter(*names), processors)
+
+
+Processor = Callable[[Any], Any]
+
+
+def _shortcut(
+    column_type: TypeEngine[Any], dialect: Dialect, stock: Processor
+) -> Processor | None:
+    """The stock processor with the common value done directly, or None.
+
+    On SQLite a UTC time becomes the text SQLAlchemy's DATETIME stores and an
+    empty document its JSON text, without the layers of the stock processors;
+    every other value still goes through them.
+    """
+    if dialect.name != "sqlite":
+        return None
+    if isinstance(column_type, UTCDateTime):
+
+        def stored_moment(value: Any) -> Any:
+            if value is not None and value.tzinfo is UTC:
+                # The naive text, as "%Y-%m-%d %H:%M:%S.%f" without the "+00:00".
+                return value.isoformat(" ", "microseconds")[:26]
+            return stock(value)
+
+        return stored_moment
+    if isinstance(column_type, JSON):
+
+        def stored_document(value: Any) -> Any:
+            return "{}" if type(value) is dict and not value else stock(value)
+
+        return stored_document
+    return None
 
 
 async def insert_rows(session: AsyncSession, table: Table, rows: list[dict[str, Any]]) -> None:
