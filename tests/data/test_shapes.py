@@ -56,6 +56,9 @@ UNUSUAL_EVENT_CHANGES: list[dict[str, Any]] = [
     {"properties": '{"a": 1'},
     {"properties": '{"ключ": 1}'},
     {"properties": {1: "a"}},
+    {"name": "sea\x00rch"},
+    {"properties": {"k\x00": 1}},
+    {"properties": '{"k": ["\\u0000"]}'},
     {"colour": "blue"},
 ]
 

@@ -84,15 +84,15 @@ def _canonical(value: Any) -> Any:
     return value
 
 
-Plain = AfterValidator(_without_nul)
+NoNul = AfterValidator(_without_nul)
 SourceId = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128), Plain
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128), NoNul
 ]
 Name = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), Plain
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoNul
 ]
 Text = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), Plain
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), NoNul
 ]
 Label = Annotated[Text | None, BeforeValidator(_blank_to_none)]
 CountryCode = Annotated[str, StringConstraints(to_upper=True, pattern=r"^[A-Za-z]{2}$")]
@@ -110,7 +110,7 @@ class Record(BaseModel):
 class CustomerRecord(Record):
     id: SourceId
     name: Name
-    email: Annotated[Annotated[str, Plain] | None, BeforeValidator(_blank_to_none)] = None
+    email: Annotated[Annotated[str, NoNul] | None, BeforeValidator(_blank_to_none)] = None
     country: Country = None
     segment: Label = None
     attributes: Document = Field(default_factory=dict)
@@ -269,6 +269,7 @@ def _plain_text(value: Any, longest: int) -> bool:
         type(value) is str
         and 0 < len(value) <= longest
         and value.isascii()
+        and "\x00" not in value
         and not value[0].isspace()
         and not value[-1].isspace()
     )
@@ -299,7 +300,11 @@ def _plain_document(value: Any) -> dict[str, Any] | None:
         return None
     if not all(type(key) is str and key.isascii() for key in value):
         return None
-    return _sorted_keys(value)
+    try:
+        return _sorted_keys(value)
+    except ValueError:
+        # A NUL character somewhere: the model refuses the row and says where.
+        return None
 
 
 def _plain_event(row: Mapping[str, Any]) -> Fields | None:
