@@ -7,7 +7,7 @@ comes back after its first month. The eventful year adds, one per kind:
 - December churn six times the usual rate;
 - new business falling every month from June;
 - a November cohort of which most never come back;
-- valuable customers who stop paying in August, keep their subscription, and
+- valuable customers who stop paying in July, keep their subscription, and
   stop using the product in December.
 
 Everything is decided by counts and customer numbers, not chance, except the
@@ -113,7 +113,7 @@ def _valuable_customers_drifting_away(book: Book, rng: random.Random) -> None:
         joined = datetime(2024, 1, 3 + number, 9, tzinfo=UTC)
         book.customer(customer, joined)
         book.change(f"s-{customer}", customer, joined, "active", 20000)
-        _pay(book, rng, customer, joined, datetime(2024, 8, 20, tzinfo=UTC), 20000)
+        _pay(book, rng, customer, joined, datetime(2024, 7, 20, tzinfo=UTC), 20000)
         _use(book, customer, joined, datetime(2024, 12, 1, tzinfo=UTC))
 
 
