@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+from sqlalchemy.exc import DBAPIError
 
 from saaslens.auth.roles import Role
 from saaslens.config import SettingsError, get_settings
 from saaslens.data.demo.events import EVENTS_PER_USER
 from saaslens.data.engine import create_engine, create_session_factory
+from saaslens.data.faults import refusal
 from saaslens.data.ingestion.files import Format, detect_format
 from saaslens.data.ingestion.records import Kind
-from saaslens.errors import InvalidInput
+from saaslens.errors import DatabaseUnavailable, InvalidInput
 from saaslens.heap import settle
 from saaslens.logs import logging_config
 
@@ -43,6 +47,19 @@ def check_settings() -> None:
     except SettingsError as error:
         typer.secho(f"Bad settings:\n{error}", fg="red", err=True)
         raise typer.Exit(2) from None
+
+
+@contextmanager
+def refused_by_store(what: str) -> Iterator[None]:
+    """Tell of a store that refuses `what` in a line instead of a traceback, and exit 1."""
+    try:
+        yield
+    except (DBAPIError, DatabaseUnavailable) as error:
+        refused = refusal(error, what)
+        if refused is None:
+            raise
+        typer.secho(refused, fg="red", err=True)
+        raise typer.Exit(1) from None
 
 
 @app.command()
@@ -77,7 +94,8 @@ def db_upgrade() -> None:
     """Create the store or bring its schema to the newest migration."""
     from saaslens.data.migrate import upgrade
 
-    upgrade(get_settings().database_url)
+    with refused_by_store("the migration"):
+        upgrade(get_settings().database_url)
     typer.echo("The store is at the newest migration.")
 
 
@@ -129,7 +147,9 @@ def demo(
     except ValueError as error:
         typer.secho(str(error), fg="red", err=True)
         raise typer.Exit(2) from None
-    if not run_demo(settings, scenario, batch_size=batch_size, force=force):
+    with refused_by_store("the demo"):
+        written = run_demo(settings, scenario, batch_size=batch_size, force=force)
+    if not written:
         raise typer.Exit(1)
 
 
@@ -202,7 +222,10 @@ def users_create(
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = asyncio.run(_add_user(get_settings().database_url, email, password, role, user_id))
+        with refused_by_store("the new user"):
+            user = asyncio.run(
+                _add_user(get_settings().database_url, email, password, role, user_id)
+            )
     except InvalidInput as error:
         typer.secho(error.message, fg="red", err=True)
         raise typer.Exit(1) from None

@@ -16,11 +16,11 @@ from rich.progress import (
     TimeRemainingColumn,
     TransferSpeedColumn,
 )
-from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
+from sqlalchemy.exc import DBAPIError
 
 from saaslens.config import Settings
 from saaslens.data.engine import create_engine, create_session_factory
-from saaslens.data.faults import database_fault
+from saaslens.data.faults import refusal
 from saaslens.data.ingestion.files import Format
 from saaslens.data.ingestion.imports import ImportOutcome, LineError, check_file, import_file
 from saaslens.data.ingestion.records import Kind
@@ -42,10 +42,10 @@ def run_import(
         console.print(escape(error.message), style="red")
         return False
     except (DBAPIError, DatabaseUnavailable) as error:
-        refusal = _refusal(error)
-        if refusal is None:
+        refused = refusal(error, "the import")
+        if refused is None:
             raise
-        console.print(escape(refusal), style="red")
+        console.print(escape(refused), style="red")
         return False
     _print_errors(console, outcome.errors)
     if outcome.rejected_lines is not None:
@@ -58,17 +58,6 @@ def run_import(
         console.print(f"The check found {len(outcome.errors)} bad rows; nothing was written.")
     console.print(_summary(outcome, check))
     return outcome.accepted
-
-
-def _refusal(error: Exception) -> str | None:
-    """What to tell of a store that refused the import, when the store is to blame."""
-    fault = database_fault(error)
-    if fault is not None:
-        return f"The store refused the import: {fault.message}."
-    if isinstance(error, (OperationalError, ProgrammingError)):
-        # Most often a store that was never migrated; the driver's words say which.
-        return f"The store refused the import: {error.orig}. Has `saaslens db upgrade` been run?"
-    return None
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from saaslens.auth.roles import Role
 from saaslens.config import Settings
@@ -61,3 +62,14 @@ async def test_a_taken_email_or_a_short_password_is_refused_with_a_reason(
     assert "exists already" in taken.stderr
     assert short.returncode == 1
     assert "a password has 10 to 256 characters" in short.stderr
+
+
+def test_a_store_never_migrated_is_named_as_the_reason(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'never-migrated.db'}"
+
+    result = create(url, "--email", "ada@example.com", "--role", "admin", password="x" * 12)
+
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "The store refused the new user: no such table: users. Has `saaslens db upgrade` been run?"
+    )

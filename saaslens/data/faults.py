@@ -59,6 +59,21 @@ def database_fault(error: BaseException) -> DatabaseUnavailable | None:
     return DatabaseUnavailable(message) if message is not None else None
 
 
+def refusal(error: BaseException, what: str) -> str | None:
+    """What to tell a person whose `what` the store refused, or None when it is not to blame.
+
+    Words for the command line: the fault's own, or for a table or column the
+    store lacks, the driver's words and the likely cause.
+    """
+    fault = database_fault(error)
+    if fault is not None:
+        return f"The store refused {what}: {fault.message}."
+    if isinstance(error, exc.OperationalError | exc.ProgrammingError):
+        # Most often a store that was never migrated; the driver's words say which.
+        return f"The store refused {what}: {error.orig}. Has `saaslens db upgrade` been run?"
+    return None
+
+
 def _driver_fault(error: BaseException | None) -> str | None:
     if isinstance(error, sqlite3.Error):
         return _SQLITE.get(error.sqlite_errorcode & 0xFF)

@@ -8,7 +8,9 @@ connections but never answers, as a hung server does.
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
+import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -24,7 +26,7 @@ from saaslens.config import load_settings
 from saaslens.data.engine import CONNECT_TIMEOUT_SECONDS
 from tests.api import running_api
 from tests.faults.stores import COUNT, CUSTOMERS, codes, signed_in, stored
-from tests.test_imports import customers_csv, saaslens
+from tests.test_imports import SAASLENS, customers_csv, saaslens
 
 ALICE = {"id": "c1", "name": "Alice", "createdAt": "2024-01-01T00:00:00Z"}
 BOB = {"id": "c2", "name": "Bob", "createdAt": "2024-02-01T00:00:00Z"}
@@ -176,3 +178,31 @@ def test_saaslens_import_names_an_unreachable_database(tmp_path: Path) -> None:
     assert refused.returncode == 1
     assert "The store refused the import: the database cannot be reached" in output
     assert "Traceback" not in output
+
+
+@pytest.mark.parametrize(
+    ("arguments", "refused"),
+    [
+        (["db", "upgrade"], "the migration"),
+        (["demo", "--customers", "10"], "the demo"),
+        (["users", "create", "--email", "a@example.com", "--role", "admin"], "the new user"),
+    ],
+)
+def test_every_command_names_an_unreachable_database_in_one_line(
+    arguments: list[str], refused: str
+) -> None:
+    url = f"postgresql+asyncpg://saaslens@127.0.0.1:{closed_port()}/saaslens"
+    result = subprocess.run(
+        [SAASLENS, *arguments, *(["--password-stdin"] if arguments[0] == "users" else [])],
+        input="a long enough password\n",
+        env={**os.environ, "SAASLENS_DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"The store refused {refused}: the database cannot be reached; try again shortly."
+    )
+    assert "Traceback" not in result.stdout
