@@ -12,7 +12,7 @@ from datetime import date
 from enum import StrEnum
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Integer, case, literal_column
+from sqlalchemy import CTE, ColumnElement, Integer, case, column, literal_column, values
 
 from saaslens.data.buckets import (
     date_of_day,
@@ -154,6 +154,23 @@ class PeriodGrid:
 
     def start_date(self, key: int) -> date:
         return date_of_day(self.granularity.first_day(key))
+
+    def bounds(self) -> CTE:
+        """A table of the grid's periods with their first and last days, written inline.
+
+        Joined on a day range, it lets an index on day find a period's rows,
+        where computing each row's period would read every row.
+        """
+        key = self.granularity
+        table = values(
+            column("period", Integer),
+            column("first_day", Integer),
+            column("last_day", Integer),
+            name="periods",
+            literal_binds=True,
+        )
+        rows = [(period, key.first_day(period), key.last_day(period)) for period in self.keys]
+        return table.data(rows).cte("periods")
 
     def earlier(self, periods: int) -> PeriodGrid:
         """The same grid reaching `periods` further back."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, Subquery, and_, func, select, true
+from sqlalchemy import ColumnElement, Subquery, func, select, true
 
 from saaslens.data.models import Event, Payment, Subscription
 from saaslens.data.queries.frames import Statement
@@ -101,20 +101,6 @@ def _cohorts(grid: PeriodGrid, cohorting: Cohorting) -> Subquery:
     )
 
 
-def _activity(grid: PeriodGrid, cohorting: Cohorting) -> Subquery:
-    period = grid.granularity.sql_key_of_day(events.c.day)
-    names = cohorting.return_events
-    return (
-        select(*member_keys(None, cohorting.unit), period.label("period"))
-        .where(
-            events.c.day.between(grid.first_day, grid.last_day),
-            events.c.name.in_(names) if names else true(),
-        )
-        .distinct()
-        .subquery("activity")
-    )
-
-
 def grouped_members(
     members: Subquery, segment: Segment, breakdown: Breakdown | None
 ) -> tuple[Subquery, ColumnElement[str]]:
@@ -159,17 +145,27 @@ def cohort_sizes(
 def _offsets(
     grid: PeriodGrid, cohorting: Cohorting, segment: Segment, breakdown: Breakdown | None
 ) -> tuple[Subquery, ColumnElement[str], ColumnElement[int]]:
+    """(member, group, cohort, offset) for every period from its cohort's on that it was active in.
+
+    Each member is looked up in each of its periods through the index on
+    (customer_id, day), so the work grows with members and periods rather than
+    with every event in the range.
+    """
     members, group = grouped_members(_cohorts(grid, cohorting), segment, breakdown)
-    activity = _activity(grid, cohorting)
-    same_member = [activity.c.customer_id == members.c.customer_id]
-    if cohorting.unit is Unit.USER:
-        same_member.append(activity.c.user_id == members.c.user_id)
-    joined = members.join(activity, and_(*same_member, activity.c.period >= members.c.cohort))
-    offset = activity.c.period - members.c.cohort
+    periods = grid.bounds()
+    names = cohorting.return_events
+    active = select(events.c.day).where(
+        events.c.customer_id == members.c.customer_id,
+        events.c.day.between(periods.c.first_day, periods.c.last_day),
+        events.c.name.in_(names) if names else true(),
+        events.c.user_id == members.c.user_id if cohorting.unit is Unit.USER else true(),
+    )
+    offset = periods.c.period - members.c.cohort
     keys = member_keys(members, cohorting.unit)
     rows = (
         select(*keys, group.label("grp"), members.c.cohort, offset.label("offset"))
-        .select_from(joined)
+        .select_from(members.join(periods, periods.c.period >= members.c.cohort))
+        .where(active.exists())
         .subquery("offsets")
     )
     return rows, rows.c.grp if grouping(group) else NO_GROUP, rows.c.offset
