@@ -19,7 +19,7 @@ from saaslens.analytics.retention import (
 from saaslens.data.queries.cohort_revenue import cohort_mrr_changes
 from saaslens.data.queries.frames import Statement
 from saaslens.data.queries.funnels import FunnelSteps, funnel_entrants
-from saaslens.data.queries.lifecycle import Status, lifecycle_counts
+from saaslens.data.queries.lifecycle import Count, lifecycle_counts
 from saaslens.data.queries.periods import Granularity, PeriodGrid
 from saaslens.data.queries.retention import (
     Cohorting,
@@ -169,25 +169,21 @@ class LifecycleRunner(Runner[Lifecycle]):
     def _series(self, counts: pd.DataFrame, group: str) -> LifecycleSeries:
         mine = counts[counts["grp"] == group]
         found = {
-            (int(period), str(status)): int(members)
-            for period, status, members in mine[["period", "status", "members"]].itertuples(
+            (int(period), str(measure)): int(members)
+            for period, measure, members in mine[["period", "measure", "members"]].itertuples(
                 index=False
             )
         }
 
-        def count(period: int, status: Status) -> int:
-            return found.get((period, status.value), 0)
+        def count(period: int, measure: Count) -> int:
+            return found.get((period, measure.value), 0)
 
-        periods = [
-            LifecyclePeriod(
-                period,
-                count(period, Status.NEW),
-                count(period, Status.RETURNING),
-                count(period, Status.RESURRECTING),
-                -count(period, Status.DORMANT),
-            )
-            for period in self.grid.keys
-        ]
+        periods = []
+        for period in self.grid.keys:
+            new, stayed = count(period, Count.NEW), count(period, Count.STAYED)
+            resurrecting = count(period, Count.ACTIVE) - new - stayed
+            dormant = count(period - 1, Count.ACTIVE) - stayed
+            periods.append(LifecyclePeriod(period, new, stayed, resurrecting, -dormant))
         return LifecycleSeries(group_value(group), periods)
 
 

@@ -45,6 +45,7 @@ def found(result: Lifecycle, freq: str) -> dict[tuple[str, pd.Period], tuple[int
         (Granularity.MONTH, Unit.CUSTOMER, (), None),
         (Granularity.WEEK, Unit.USER, (), None),
         (Granularity.WEEK, Unit.CUSTOMER, ("share",), "segment"),
+        (Granularity.MONTH, Unit.USER, ("share",), "segment"),
     ],
 )
 async def test_lifecycle_matches_pandas(
