@@ -160,7 +160,7 @@ async def seed_executions(sessions: async_sessionmaker[AsyncSession], count: int
         await session.commit()
 
 
-async def test_executions_and_schedules_read_their_scripts_together(
+async def test_executions_and_schedules_read_their_scripts_in_batches(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     await seed_executions(sessions, 40)
@@ -168,7 +168,10 @@ async def test_executions_and_schedules_read_their_scripts_together(
     _, small_count = await counted(api, EXECUTIONS, {"first": 4})
     large, large_count = await counted(api, EXECUTIONS, {"first": 40})
 
-    assert small_count == large_count
+    # The session, the count, the schedules, the executions, and their scripts: in one
+    # batch, or two when one root field's rows arrive before the other's are read.
+    assert 5 <= small_count <= 6
+    assert 5 <= large_count <= 6
     async with sessions() as session:
         names = dict((await session.execute(select(Execution.id, Script.name).join(Script))).all())
     executions = [edge["node"] for edge in large["executions"]["edges"]]
