@@ -14,9 +14,12 @@ from __future__ import annotations
 from sqlalchemy import (
     ColumnElement,
     FromClause,
+    String,
     case,
     distinct,
+    exists,
     func,
+    literal,
     select,
     union_all,
 )
@@ -172,4 +175,13 @@ def active_accounts(
 
 
 def known_event_names(names: tuple[str, ...]) -> Statement:
-    return select(events.c.name).where(events.c.name.in_(names)).distinct()
+    """Which of `names` some event bears: one index probe per name.
+
+    Asked before most engagement and cohort questions; collecting the distinct
+    names of every matching event would read all of them.
+    """
+    probes = [
+        select(literal(name, String).label("name")).where(exists().where(events.c.name == name))
+        for name in names
+    ]
+    return select(union_all(*probes).subquery("known"))

