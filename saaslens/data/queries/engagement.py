@@ -87,7 +87,8 @@ def active_user_spans(
     """Per group and day: users active (`window` 1), and spans ending per window.
 
     Rows with `window` 1 count the users active on `day`; rows with window w
-    count users whose w-day span ends (stops counting) on `day`.
+    count users whose w-day span ends (stops counting) on `day`, in up to two
+    rows per day, to be summed.
     """
     source, conditions, group = _events(segment, breakdown, names)
     first_day = grid.first_day - LOOKBACK
@@ -105,23 +106,43 @@ def active_user_spans(
         partition_by=(*grouping(grp), user_days.c.user_id), order_by=user_days.c.day
     )
     spans = select(grp.label("grp"), user_days.c.day, next_day.label("next_day")).cte("spans")
-    parts = [
-        select(spans.c.grp, constant(1).label("window"), spans.c.day)
-        .add_columns(func.count().label("users"))
+    # A span is cut short by the user's next active day when that comes within the
+    # window, and ends on that day; otherwise it runs its length. Counting the first
+    # kind by the next day and the second by the span's own needs two sorts of the
+    # spans, where grouping by each end day would need one per window.
+    runs_out = {
+        window: spans.c.next_day.is_(None) | (spans.c.next_day >= spans.c.day + constant(window))
+        for window in WINDOWS
+    }
+    by_day = (
+        select(
+            spans.c.grp,
+            spans.c.day,
+            func.count().label("users"),
+            *(func.count(case((runs_out[w], 1))).label(f"runs_out_{w}") for w in WINDOWS),
+        )
         .group_by(spans.c.grp, spans.c.day)
-    ]
+        .cte("by_day")
+    )
+    by_next = (
+        select(
+            spans.c.grp,
+            spans.c.next_day.label("day"),
+            *(func.count(case((~runs_out[w], 1))).label(f"cut_{w}") for w in WINDOWS),
+        )
+        .where(~runs_out[max(WINDOWS)])
+        .group_by(spans.c.grp, spans.c.next_day)
+        .cte("by_next")
+    )
+    parts = [select(by_day.c.grp, constant(1).label("window"), by_day.c.day, by_day.c.users)]
     for window in WINDOWS:
-        ends = spans.c.day + constant(window)
-        cut = case(
-            (spans.c.next_day.is_not(None) & (spans.c.next_day < ends), spans.c.next_day),
-            else_=ends,
-        )
-        parts.append(
-            select(spans.c.grp, constant(window), cut)
-            .add_columns(func.count())
-            .where(cut <= grid.last_day)
-            .group_by(spans.c.grp, cut)
-        )
+        ends = by_day.c.day + constant(window)
+        parts += [
+            select(by_day.c.grp, constant(window), ends, by_day.c[f"runs_out_{window}"]).where(
+                ends <= grid.last_day
+            ),
+            select(by_next.c.grp, constant(window), by_next.c.day, by_next.c[f"cut_{window}"]),
+        ]
     return select(union_all(*parts).subquery("active"))
 
 
