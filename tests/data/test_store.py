@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from saaslens.data.migrate import current_revision, head_revision
 from saaslens.data.models import Customer
+from saaslens.data.models.base import Base
 from saaslens.data.state import bump_data_version, data_version
 from saaslens.errors import InvalidInput
 from tests import factories
@@ -17,6 +20,15 @@ from tests import factories
 
 async def test_migrations_reach_head(engine: AsyncEngine) -> None:
     assert await current_revision(engine) == head_revision()
+
+
+async def test_migrations_build_what_the_models_describe(engine: AsyncEngine) -> None:
+    async with engine.connect() as connection:
+        differences = await connection.run_sync(
+            lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata)
+        )
+
+    assert differences == []
 
 
 async def test_times_come_back_aware_and_in_utc(

@@ -102,7 +102,7 @@ class Event(Base):
 
     __tablename__ = "events"
     __table_args__ = (
-        Index(None, "day", "user_id"),
+        Index(None, "day", "user_id", "customer_id"),
         Index(None, "name", "day"),
         Index(None, "customer_id", "day"),
     )
