@@ -23,7 +23,17 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, Subquery, and_, func, literal, select, true, union_all
+from sqlalchemy import (
+    ColumnElement,
+    ScalarSelect,
+    Subquery,
+    and_,
+    func,
+    literal,
+    select,
+    true,
+    union_all,
+)
 
 from saaslens.data.queries.frames import Statement
 from saaslens.data.queries.periods import PeriodGrid, constant
@@ -44,26 +54,41 @@ def _named(names: tuple[str, ...]) -> ColumnElement[bool]:
 def _customers_active(grid: PeriodGrid, names: tuple[str, ...]) -> tuple[Subquery, Subquery]:
     """(customer, period) for each period of `grid` a customer was active in, and each
     customer's first active day up to the grid's end (null when there is none)."""
+
+    def day_of(aggregate: ColumnElement[int], *within: ColumnElement[bool]) -> ScalarSelect[int]:
+        found = select(aggregate).where(events.c.customer_id == customers.c.id)
+        return found.where(*within, _named(names)).scalar_subquery()
+
+    in_grid = events.c.day.between(grid.first_day, grid.last_day)
+    # Materialised, so each customer's two lookups run once, not once per period.
+    spans = (
+        select(
+            customers.c.id.label("customer_id"),
+            day_of(func.min(events.c.day), in_grid).label("first_active"),
+            day_of(func.max(events.c.day), in_grid).label("last_active"),
+        )
+        .cte("spans")
+        .prefix_with("MATERIALIZED")
+    )
     periods = grid.bounds()
     in_period = select(events.c.day).where(
-        events.c.customer_id == customers.c.id,
+        events.c.customer_id == spans.c.customer_id,
         events.c.day.between(periods.c.first_day, periods.c.last_day),
         _named(names),
     )
-    # Every customer with every period. Written as an outer join, which SQLite keeps in
-    # this order: customers outside, so each one's probes read neighbouring index entries.
+    # Each customer with the periods between its first and last activity in the grid,
+    # each probed through the index. Written as an outer join, which SQLite keeps in
+    # this order: customers outside, so each one's probes read neighbouring entries.
+    overlapping = and_(
+        periods.c.last_day >= spans.c.first_active, periods.c.first_day <= spans.c.last_active
+    )
     active = (
-        select(customers.c.id.label("customer_id"), periods.c.period)
-        .select_from(customers.outerjoin(periods, true()))
+        select(spans.c.customer_id, periods.c.period)
+        .select_from(spans.outerjoin(periods, overlapping))
         .where(in_period.exists())
         .subquery("active")
     )
-    first_day = (
-        select(func.min(events.c.day))
-        .where(events.c.customer_id == customers.c.id, events.c.day <= grid.last_day)
-        .where(_named(names))
-        .scalar_subquery()
-    )
+    first_day = day_of(func.min(events.c.day), events.c.day <= grid.last_day)
     firsts = select(customers.c.id.label("customer_id"), first_day.label("first_day")).subquery(
         "firsts"
     )
