@@ -5,15 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from saaslens.data.models import Customer, Payment, Subscription, SubscriptionChange
-
-RowT = TypeVar("RowT")
 
 
 @dataclass(frozen=True)
@@ -32,13 +30,20 @@ class SubscriptionFilter:
     status: str | None = None
 
 
+RowT = TypeVar("RowT")
+
+
 @dataclass(frozen=True)
 class Page(Generic[RowT]):
     rows: Sequence[RowT]
     total: int
 
 
-def _filter_customers(statement: Select[Customer], where: CustomerFilter) -> Select[Customer]:
+customers = Customer.__table__
+subscriptions = Subscription.__table__
+
+
+def _filter_customers(statement: Select[Any], where: CustomerFilter) -> Select[Any]:
     if where.country is not None:
         statement = statement.where(Customer.country == where.country.upper())
     if where.segment is not None:
@@ -55,9 +60,7 @@ def _filter_customers(statement: Select[Customer], where: CustomerFilter) -> Sel
     return statement
 
 
-def _filter_subscriptions(
-    statement: Select[Subscription], where: SubscriptionFilter
-) -> Select[Subscription]:
+def _filter_subscriptions(statement: Select[Any], where: SubscriptionFilter) -> Select[Any]:
     if where.customer_id is not None:
         statement = statement.where(Subscription.customer_id == where.customer_id)
     if where.plan is not None:
@@ -69,30 +72,34 @@ def _filter_subscriptions(
 
 async def _keyset_page(
     session: AsyncSession,
-    statement: Select[RowT],
+    statement: Select[Any],
     key: InstrumentedAttribute[str],
     after: str | None,
     limit: int,
-) -> Page[RowT]:
-    """Rows ordered by `key` after the cursor value `after`, with the filtered total."""
+) -> Page[Row[Any]]:
+    """Rows ordered by `key` after the cursor value `after`, with the filtered total.
+
+    Plain rows, with the table's columns as attributes: a page can hold thousands,
+    and building an ORM object for each costs more than reading it.
+    """
     total = await session.scalar(select(func.count()).select_from(statement.subquery()))
     if after is not None:
         statement = statement.where(key > after)
-    rows = (await session.scalars(statement.order_by(key).limit(limit))).all()
+    rows = (await session.execute(statement.order_by(key).limit(limit))).all()
     return Page(rows=rows, total=total or 0)
 
 
 async def customers_page(
     session: AsyncSession, where: CustomerFilter, after: str | None, limit: int
-) -> Page[Customer]:
-    statement = _filter_customers(select(Customer), where)
+) -> Page[Row[Any]]:
+    statement = _filter_customers(select(*customers.c), where)
     return await _keyset_page(session, statement, Customer.id, after, limit)
 
 
 async def subscriptions_page(
     session: AsyncSession, where: SubscriptionFilter, after: str | None, limit: int
-) -> Page[Subscription]:
-    statement = _filter_subscriptions(select(Subscription), where)
+) -> Page[Row[Any]]:
+    statement = _filter_subscriptions(select(*subscriptions.c), where)
     return await _keyset_page(session, statement, Subscription.id, after, limit)
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
+from typing import Any
 
 import strawberry
+from sqlalchemy import Row
 from strawberry.scalars import JSON
 
 from saaslens.data import models
@@ -142,7 +144,7 @@ def money(amount: int, currency: str) -> Money:
     return Money(amount=Long(amount), currency=currency)
 
 
-def customer_from_row(row: models.Customer) -> Customer:
+def customer_from_row(row: models.Customer | Row[Any]) -> Customer:
     return Customer(
         id=strawberry.ID(row.id),
         name=row.name,
@@ -154,7 +156,7 @@ def customer_from_row(row: models.Customer) -> Customer:
     )
 
 
-def subscription_from_row(row: models.Subscription, base_currency: str) -> Subscription:
+def subscription_from_row(row: models.Subscription | Row[Any], base_currency: str) -> Subscription:
     return Subscription(
         id=strawberry.ID(row.id),
         customer_id=strawberry.ID(row.customer_id),
