@@ -235,6 +235,12 @@ async def listing(session: AsyncSession) -> list[AlertRule]:
     return list((await session.scalars(select(AlertRule).order_by(AlertRule.id))).all())
 
 
+async def by_ids(session: AsyncSession, rule_ids: Sequence[int]) -> list[AlertRule]:
+    """The rules of `rule_ids`, for the alerts that name them."""
+    rows = await session.scalars(select(AlertRule).where(AlertRule.id.in_(rule_ids)))
+    return list(rows.all())
+
+
 async def change(session: AsyncSession, rule_id: int, changes: RuleChanges) -> AlertRule:
     row = await read(session, rule_id)
     spec = changes.applied_to(spec_of(row))

@@ -18,7 +18,7 @@ from typing import TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.dataloader import DataLoader
 
-from saaslens.automation import scripts
+from saaslens.automation import alerts, scripts
 from saaslens.data.queries import records
 
 # Keys per statement: well under the bound parameters SQLite and asyncpg take.
@@ -39,6 +39,7 @@ class Loaders:
         self.subscriptions = self._many(records.subscriptions_of, lambda row: row.customer_id)
         self.payments = self._many(records.payments_of, lambda row: row.customer_id)
         self.script = self._one(scripts.by_ids, lambda stored: stored.script.id)
+        self.alert_rule = self._one(alerts.by_ids, lambda row: row.id)
 
     def _one(
         self, read: Read[KeyT, RowT], key: Callable[[RowT], KeyT]

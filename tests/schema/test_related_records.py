@@ -17,7 +17,7 @@ from sqlalchemy import event, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from saaslens.data.models import Execution, Schedule, Script, ScriptVersion
+from saaslens.data.models import Alert, AlertRule, Execution, Schedule, Script, ScriptVersion
 from saaslens.logs import request_id
 from tests import factories
 from tests.api import Api
@@ -40,6 +40,14 @@ EXECUTIONS = """
 query ($first: Int!) {
   executions(first: $first) { edges { node { id script { id name version } } } }
   schedules { id script { id name } }
+}
+"""
+
+ALERT_RULES = "{ alertRules { id script { id name deletedAt } } }"
+
+ALERTS = """
+query ($last: Int!) {
+  alerts(last: $last) { id rule { id name script { name } } }
 }
 """
 
@@ -179,6 +187,108 @@ async def test_executions_and_schedules_read_their_scripts_in_batches(
     assert {int(node["id"]): node["script"]["name"] for node in executions} == names
     assert {node["script"]["version"] for node in executions} == {2}
     assert sorted(item["script"]["name"] for item in large["schedules"]) == ["first", "second"]
+
+
+async def seed_scripts(sessions: async_sessionmaker[AsyncSession]) -> list[int]:
+    """Three scripts with a version each; the last one deleted."""
+    async with sessions() as session:
+        scripts = [
+            Script(name="first", created_at=START),
+            Script(name="second", created_at=START),
+            Script(name="retired", created_at=START, deleted_at=START, enabled=False),
+        ]
+        session.add_all(scripts)
+        await session.flush()
+        session.add_all(
+            ScriptVersion(script_id=script.id, version=1, source="", created_at=START)
+            for script in scripts
+        )
+        await session.commit()
+        return [script.id for script in scripts]
+
+
+async def seed_alert_rules(
+    sessions: async_sessionmaker[AsyncSession],
+    script_ids: list[int],
+    numbers: range,
+    alerts_each: int = 0,
+) -> None:
+    """Rules running the scripts in turn, but none every fourth, with alerts of their own."""
+    async with sessions() as session:
+        rules = [
+            AlertRule(
+                name=f"rule {number}",
+                condition="above",
+                threshold=1.0,
+                script_id=None if number % 4 == 0 else script_ids[number % len(script_ids)],
+                created_at=START,
+            )
+            for number in numbers
+        ]
+        session.add_all(rules)
+        await session.flush()
+        session.add_all(
+            Alert(rule_id=rule.id, fired_at=START + timedelta(hours=fired), snapshot={})
+            for rule in rules
+            for fired in range(alerts_each)
+        )
+        await session.commit()
+
+
+def script_name(record: dict[str, Any]) -> str | None:
+    script = record["script"]
+    return None if script is None else str(script["name"])
+
+
+async def test_alert_rules_read_their_scripts_in_as_many_statements_for_4_or_40(
+    api: Api, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    scripts = await seed_scripts(sessions)
+    await seed_alert_rules(sessions, scripts, range(4))
+    _, small_count = await counted(api, ALERT_RULES, {})
+    await seed_alert_rules(sessions, scripts, range(4, 40))
+
+    large, large_count = await counted(api, ALERT_RULES, {})
+
+    assert small_count == large_count
+    rules = large["alertRules"]
+    assert len(rules) == 40
+    async with sessions() as session:
+        query = select(AlertRule.id, Script.name).outerjoin(Script)
+        expected = dict((await session.execute(query)).all())
+    assert {int(rule["id"]): script_name(rule) for rule in rules} == expected
+    assert [script_name(rule) for rule in rules].count(None) == 10
+    deleted = {
+        script_name(rule) for rule in rules if rule["script"] and rule["script"]["deletedAt"]
+    }
+    assert deleted == {"retired"}
+
+
+async def test_alerts_read_their_rules_and_the_rules_scripts_in_batches(
+    api: Api, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    scripts = await seed_scripts(sessions)
+    await seed_alert_rules(sessions, scripts, range(40), alerts_each=2)
+
+    # The newest five alerts are of rules 37 to 39, which run scripts.
+    _, small_count = await counted(api, ALERTS, {"last": 5})
+    large, large_count = await counted(api, ALERTS, {"last": 80})
+
+    assert small_count == large_count
+    alerts = large["alerts"]
+    assert len(alerts) == 80
+    async with sessions() as session:
+        query = (
+            select(Alert.id, AlertRule.name, Script.name)
+            .select_from(Alert)
+            .join(AlertRule)
+            .outerjoin(Script)
+        )
+        expected = {alert: (rule, script) for alert, rule, script in await session.execute(query)}
+    shown = {
+        int(alert["id"]): (alert["rule"]["name"], script_name(alert["rule"])) for alert in alerts
+    }
+    assert shown == expected
 
 
 async def test_a_valid_session_costs_one_read_and_no_write(api: Api) -> None:

@@ -11,7 +11,8 @@ from strawberry.scalars import JSON
 from saaslens.automation import alerts
 from saaslens.data import models
 from saaslens.data.queries import periods
-from saaslens.schema.types.automation import ScriptNotFound
+from saaslens.schema.context import Info
+from saaslens.schema.types.automation import Script, ScriptNotFound, load_script
 from saaslens.schema.types.metrics import Granularity, MetricName
 from saaslens.services import series
 
@@ -31,6 +32,21 @@ class AlertSegment:
     plan: str | None
     country: str | None
     segment: str | None
+
+
+# A rule's script and an alert's rule are read through the request's loaders,
+# so a list that asks for them costs one statement per field, not per row.
+
+
+async def _script(root: AlertRule, info: Info) -> Script | None:
+    return None if root.script_id is None else await load_script(info, root.script_id)
+
+
+async def _rule(root: Alert, info: Info) -> AlertRule:
+    row = await info.context.loaders.alert_rule.load(int(root.rule_id))
+    if row is None:
+        raise LookupError(f"alert {root.id} names no stored rule")
+    return alert_rule_from(row)
 
 
 @strawberry.type(description="A metric series, or the lead scores, watched on a cron schedule.")
@@ -53,6 +69,13 @@ class AlertRule:
     enabled: bool
     last_fired_at: datetime | None
     created_at: datetime
+    script: Script | None = strawberry.field(
+        resolver=_script,
+        description=(
+            "The script it runs when it fires, or null. A deleted script still shows "
+            "here, with deletedAt set, but is no longer run."
+        ),
+    )
 
 
 @strawberry.type(description="One firing of a rule, with the metric snapshot its script got.")
@@ -63,6 +86,7 @@ class Alert:
     value: float | None
     snapshot: JSON
     execution_id: strawberry.ID | None
+    rule: AlertRule = strawberry.field(resolver=_rule, description="The rule that fired.")
 
 
 @strawberry.type(description="What a check saw, and the alert it recorded if the rule fired.")

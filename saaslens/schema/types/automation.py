@@ -92,12 +92,17 @@ class NamesScript(Protocol):
     script_id: strawberry.ID
 
 
-async def named_script(root: NamesScript, info: Info) -> Script:
-    """The script a record names, read through the request's loader with its siblings'."""
-    stored = await info.context.loaders.script.load(int(root.script_id))
+async def load_script(info: Info, script_id: strawberry.ID) -> Script:
+    """A script, deleted ones too, read through the request's loader with its siblings'."""
+    stored = await info.context.loaders.script.load(int(script_id))
     if stored is None:
-        raise LookupError(f"script {root.script_id} is not stored")
+        raise LookupError(f"script {script_id} is not stored")
     return script_from(stored)
+
+
+async def named_script(root: NamesScript, info: Info) -> Script:
+    """The script a record names."""
+    return await load_script(info, root.script_id)
 
 
 @strawberry.type
