@@ -14,19 +14,29 @@ from typing import Any
 import orjson
 from fastapi import Response, status
 from graphql import GraphQLError
+from sqlalchemy.exc import SQLAlchemyError
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.extensions import SchemaExtension
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UnsetType
 
-from saaslens.errors import ErrorCode
+from saaslens.data.faults import database_fault
+from saaslens.errors import DatabaseUnavailable, ErrorCode
 from saaslens.monitoring import Monitoring
 from saaslens.schema.context import Context
 from saaslens.schema.credentials import connection_init_credential
 
 logger = logging.getLogger(__name__)
+
+# WebSocket's "Try Again Later": graphql-ws clients reconnect after it, where
+# 1011 and the protocol's own 4500 make them give up for good.
+TRY_AGAIN_LATER = 1013
 
 
 def encode(data: object) -> bytes:
@@ -42,7 +52,27 @@ def encode(data: object) -> bytes:
         return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+class GraphQLTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
+    """graphql-transport-ws as Strawberry speaks it, and a clear close for a store fault.
+
+    A store that fails while connection_init is checked closes the socket
+    with 1013 and, as the reason, the words an HTTP request would get.
+    """
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        try:
+            await super().handle_connection_init(message)
+        except (SQLAlchemyError, DatabaseUnavailable) as error:
+            fault = database_fault(error)
+            if fault is None:
+                raise
+            logger.warning("database fault at connection_init: %s", error.__cause__ or error)
+            await self.websocket.close(code=TRY_AGAIN_LATER, reason=fault.message)
+
+
 class GraphQLEndpoint(GraphQLRouter[Context, None]):
+    graphql_transport_ws_handler_class = GraphQLTransportWS
+
     def __init__(
         self, *args: Any, timeout_seconds: float, monitoring: Monitoring, **options: Any
     ) -> None:
@@ -72,7 +102,8 @@ class GraphQLEndpoint(GraphQLRouter[Context, None]):
         """Take a token from the connection_init payload over the handshake's cookie.
 
         A token that is sent but stands for nobody closes the socket (4403),
-        so a client learns at once rather than at its first subscription.
+        so a client learns at once rather than at its first subscription; a
+        store that cannot check it closes the socket with 1013.
         """
         credential = connection_init_credential(context.connection_params)
         if credential is not None and await context.authenticate(credential) is None:

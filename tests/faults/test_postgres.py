@@ -8,6 +8,7 @@ connections but never answers, as a hung server does.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
 import subprocess
@@ -19,6 +20,8 @@ from typing import Any
 
 import asyncpg
 import pytest
+import websockets
+from gql.transport.exceptions import TransportConnectionFailed
 
 from saaslens.app import READINESS_TIMEOUT
 from saaslens.automation.eventbrokers.postgresql import asyncpg_dsn
@@ -26,6 +29,13 @@ from saaslens.config import load_settings
 from saaslens.data.engine import CONNECT_TIMEOUT_SECONDS
 from tests.api import running_api
 from tests.faults.stores import COUNT, CUSTOMERS, codes, signed_in, stored
+from tests.schema.test_subscription_auth import (
+    DATA_VERSION,
+    PROTOCOL,
+    first_results,
+    serving,
+    transport,
+)
 from tests.test_imports import SAASLENS, customers_csv, saaslens
 
 ALICE = {"id": "c1", "name": "Alice", "createdAt": "2024-01-01T00:00:00Z"}
@@ -168,6 +178,52 @@ async def test_an_unreachable_database_is_reported_promptly(where: str) -> None:
     assert codes(sign_in.json()) == ["DATABASE_UNAVAILABLE"]
     # Each wait is bounded: readiness's own, then one connection attempt each.
     assert took < READINESS_TIMEOUT + 2 * CONNECT_TIMEOUT_SECONDS + 5
+
+
+@pytest.mark.parametrize("where", ["closed port", "silent server"])
+async def test_a_socket_signing_in_while_the_database_is_unreachable_is_closed_1013(
+    where: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with silent_server() as silent:
+        port = closed_port() if where == "closed port" else silent
+        url = f"postgresql+asyncpg://saaslens@127.0.0.1:{port}/saaslens"
+        async with serving(load_settings(database_url=url)) as address:
+            socket = transport(address, init_payload={"authorization": f"Bearer {'t' * 32}"})
+            with pytest.raises(TransportConnectionFailed) as failed:
+                await asyncio.wait_for(first_results(socket, DATA_VERSION), 30)
+
+    closed = failed.value.__cause__
+    assert isinstance(closed, websockets.ConnectionClosed)
+    assert closed.rcvd is not None
+    assert closed.rcvd.code == 1013
+    assert closed.rcvd.reason == "the database cannot be reached; try again shortly"
+    told = [record.levelname for record in caplog.records if "database fault" in record.message]
+    assert told == ["WARNING"]
+    assert not [record for record in caplog.records if record.levelname == "ERROR"]
+
+
+async def test_a_socket_whose_cookie_cannot_be_checked_is_refused_with_503() -> None:
+    url = f"postgresql+asyncpg://saaslens@127.0.0.1:{closed_port()}/saaslens"
+    async with serving(load_settings(database_url=url)) as address:
+        with pytest.raises(websockets.InvalidStatus) as refused:
+            async with websockets.connect(
+                f"ws://{address}/graphql",
+                subprotocols=[websockets.Subprotocol(PROTOCOL)],
+                additional_headers={"cookie": f"session={'t' * 32}"},
+            ):
+                pass
+
+    response = refused.value.response
+    assert response.status_code == 503
+    assert json.loads(response.body) == {
+        "data": None,
+        "errors": [
+            {
+                "message": "the database cannot be reached; try again shortly",
+                "extensions": {"code": "DATABASE_UNAVAILABLE"},
+            }
+        ],
+    }
 
 
 def test_saaslens_import_names_an_unreachable_database(tmp_path: Path) -> None:
