@@ -21,7 +21,7 @@ from saaslens.data.models import Event
 from saaslens.data.queries.frames import Statement
 from saaslens.data.queries.periods import PeriodGrid, constant
 from saaslens.data.queries.retention import Unit, grouped_members
-from saaslens.data.queries.segments import Breakdown, Segment
+from saaslens.data.queries.segments import Breakdown, Segment, customers
 
 MILLISECONDS_PER_DAY = 86_400_000
 
@@ -68,7 +68,10 @@ def _keys(table: Any, unit: Unit) -> list[ColumnElement[str]]:
 
 
 def _entrants(grid: PeriodGrid, funnel: FunnelSteps) -> Subquery:
+    """Each member's first step-1 moment in the range, and its local day."""
     events = Event.__table__
+    if funnel.unit is Unit.CUSTOMER:
+        return _customer_entrants(grid, funnel)
     keys = _keys(events, funnel.unit)
     return (
         select(
@@ -85,20 +88,64 @@ def _entrants(grid: PeriodGrid, funnel: FunnelSteps) -> Subquery:
     )
 
 
+def _customer_entrants(grid: PeriodGrid, funnel: FunnelSteps) -> Subquery:
+    """`_entrants` for customers, each looked up through its (customer_id, day) entries.
+
+    Reading every step-1 event of the range instead costs a row lookup each:
+    on 100,000 customers, 3.3 s for the entry days against 0.4-0.6 s.
+    The earliest moment falls on the earliest day, so it is read on that day only.
+    """
+    events = Event.__table__
+    entry_day = (
+        select(func.min(events.c.day))
+        .where(
+            events.c.customer_id == customers.c.id,
+            events.c.day.between(grid.first_day, grid.last_day),
+            _unindexed(events.c.name) == funnel.steps[0],
+        )
+        .scalar_subquery()
+    )
+    # Materialised, so the lookup runs once per customer, not once per use.
+    days = (
+        select(customers.c.id.label("customer_id"), entry_day.label("entry_day"))
+        .cte("entry_days")
+        .prefix_with("MATERIALIZED")
+    )
+    first = events.alias("entry_event")
+    step_1 = (
+        select(func.min(Milliseconds(first.c.occurred_at)))
+        .where(
+            first.c.customer_id == days.c.customer_id,
+            first.c.day == days.c.entry_day,
+            _unindexed(first.c.name) == funnel.steps[0],
+        )
+        .scalar_subquery()
+    )
+    return (
+        select(days.c.customer_id, step_1.label("step_1"), days.c.entry_day)
+        .where(days.c.entry_day.is_not(None))
+        .subquery("reached_1")
+    )
+
+
+def _unindexed(name: ColumnElement[str]) -> ColumnElement[str]:
+    """The event name wrapped so that no planner looks it up by its index: a lookup
+    must walk the member's (customer_id, day) entries, not every event of that name."""
+    return func.coalesce(name, "")
+
+
 def _next_step(previous: Subquery, step: int, funnel: FunnelSteps) -> Subquery:
     """`previous` with the moment each member reached step `step` (1-based), or NULL."""
     event = Event.__table__.alias("step_event")
     moment = Milliseconds(event.c.occurred_at)
     reached_before = previous.c[f"step_{step - 1}"]
     window_end = previous.c.step_1 + constant(funnel.window_days * MILLISECONDS_PER_DAY)
-    # Local days bound the window loosely (a day either side covers any offset), and
-    # the name is wrapped so that no planner can use it: a lookup must walk the
-    # member's (customer_id, day) index entries, not every event of that name.
+    # Local days bound the window loosely (a day either side covers any offset).
     last_day = previous.c.entry_day + constant(funnel.window_days + 1)
     conditions = [
         *_same_member(event, previous, funnel.unit),
         event.c.day.between(previous.c.entry_day, last_day),
-        func.coalesce(event.c.name, "") == funnel.steps[step - 1],
+        _unindexed(event.c.name) == funnel.steps[step - 1],
         moment >= reached_before,
         moment <= window_end,
     ]
@@ -109,7 +156,7 @@ def _next_step(previous: Subquery, step: int, funnel: FunnelSteps) -> Subquery:
             ~exists().where(
                 *_same_member(other, previous, funnel.unit),
                 other.c.day.between(previous.c.entry_day, last_day),
-                func.coalesce(other.c.name, "").in_(funnel.steps),
+                _unindexed(other.c.name).in_(funnel.steps),
                 between > reached_before,
                 between < moment,
             )
