@@ -70,7 +70,9 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     app.state.scheduler = scheduler
     graphql = GraphQLEndpoint(
         schema,
-        context_getter=context_getter(settings, sessions, clock, automation, scheduler),
+        context_getter=context_getter(
+            settings, sessions, clock, automation, scheduler, monitoring
+        ),
         allowed_origins=settings.allowed_origins,
         graphql_ide="graphiql" if settings.graphiql_enabled else None,
         subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],

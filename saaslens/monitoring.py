@@ -2,8 +2,9 @@
 
 Each application has its own registry, so several in one process (as in
 the tests) count apart. Counters and the latency histogram are updated as
-requests are answered; the executions per state, the result cache and the
-connection pool are read when a scrape asks for them.
+requests are answered, and the open subscriptions as they start and end;
+the executions per state, the result cache and the connection pool are read
+when a scrape asks for them.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import ipaddress
 import logging
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -55,6 +57,12 @@ class Monitoring:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
+        self.subscriptions = Gauge(
+            "saaslens_graphql_subscriptions",
+            "GraphQL subscriptions open now, by operation name.",
+            ["operation"],
+            registry=self.registry,
+        )
         self.executions = Gauge(
             "saaslens_executions",
             "Script executions in the store, by state, as of the scrape.",
@@ -75,6 +83,16 @@ class Monitoring:
         name = self._label(operation)
         self.operations.labels(name, outcome).inc()
         self.latency.labels(name).observe(seconds)
+
+    @contextmanager
+    def subscription(self, operation: str | None) -> Iterator[None]:
+        """Count one subscription as open for as long as the block runs, however it ends."""
+        open_now = self.subscriptions.labels(self._label(operation))
+        open_now.inc()
+        try:
+            yield
+        finally:
+            open_now.dec()
 
     def _label(self, operation: str | None) -> str:
         if operation is None:

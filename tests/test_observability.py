@@ -8,12 +8,14 @@ import json
 import os
 import socket
 import sys
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import websockets
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
@@ -22,6 +24,8 @@ from saaslens.auth.roles import Role
 from saaslens.config import Settings, SettingsError, load_settings
 from saaslens.data.engine import create_engine
 from tests.api import SELF, Api, add_person, running_api
+from tests.schema.test_subscription_auth import PROTOCOL
+from tests.schema.test_subscription_auth import serving as serving_in_process
 
 CUSTOMERS = "query Customers { customers { totalCount } }"
 MOVEMENTS = '{ mrrMovements(range: {start: "2024-01-01", end: "2024-03-31"}) { __typename } }'
@@ -40,6 +44,8 @@ mutation ($script: ID!) {
 }
 """
 FINISHED = {"SUCCEEDED", "FAILED", "TIMED_OUT", "CANCELLED", "CRASHED"}
+VERSIONS = "subscription Versions { dataVersion }"
+MISSING = 'subscription Missing { executionUpdates(id: "999") { __typename } }'
 
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
@@ -213,6 +219,82 @@ async def test_without_a_token_only_loopback_may_scrape(settings: Settings) -> N
         statuses = {address: await scrape_from(address) for address in ("10.1.2.3", "::1")}
 
     assert statuses == {"10.1.2.3": 401, "::1": 200}
+
+
+@contextlib.asynccontextmanager
+async def acknowledged_socket(
+    address: str, token: str
+) -> AsyncIterator[websockets.ClientConnection]:
+    """A graphql-transport-ws socket whose connection_init, with `token`, was acknowledged."""
+    async with websockets.connect(
+        f"ws://{address}/graphql", subprotocols=[websockets.Subprotocol(PROTOCOL)]
+    ) as socket:
+        init = {"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}
+        await socket.send(json.dumps(init))
+        assert (await received(socket))["type"] == "connection_ack"
+        yield socket
+
+
+async def received(socket: websockets.ClientConnection) -> dict[str, Any]:
+    message: dict[str, Any] = json.loads(await asyncio.wait_for(socket.recv(), 10))
+    return message
+
+
+async def subscribe(socket: websockets.ClientConnection, id: str, document: str) -> dict[str, Any]:
+    """Start `document` as operation `id`; return the first message it gets."""
+    await socket.send(json.dumps({"id": id, "type": "subscribe", "payload": {"query": document}}))
+    return await received(socket)
+
+
+async def open_subscriptions(api: Api, operation: str, expected: float) -> float:
+    """The gauge of `operation` once it reads `expected`, or as it stands after five seconds.
+
+    The server ends a subscription a moment after the client stops it or goes.
+    """
+    deadline = time.monotonic() + 5
+    while True:
+        seen = value(await scrape(api), "saaslens_graphql_subscriptions", operation=operation)
+        if seen == expected or time.monotonic() > deadline:
+            return seen
+        await asyncio.sleep(0.05)
+
+
+async def test_open_subscriptions_are_counted_until_stopped_or_disconnected(
+    settings: Settings,
+) -> None:
+    viewer = await add_person(settings, "ada@example.com", Role.VIEWER)
+    async with (
+        serving_in_process(settings) as address,
+        httpx.AsyncClient(base_url=f"http://{address}") as http,
+    ):
+        api = Api(http, settings)
+        before = await open_subscriptions(api, "Versions", 0)
+        async with acknowledged_socket(address, viewer.token) as socket:
+            firsts = [await subscribe(socket, id, VERSIONS) for id in ("1", "2")]
+            both = await open_subscriptions(api, "Versions", 2)
+            await socket.send(json.dumps({"id": "1", "type": "complete"}))
+            one = await open_subscriptions(api, "Versions", 1)
+        none = await open_subscriptions(api, "Versions", 0)
+
+    assert [first["payload"]["data"] for first in firsts] == [{"dataVersion": 0}] * 2
+    assert (before, both, one, none) == (0, 2, 1, 0)
+
+
+async def test_a_subscription_that_fails_is_no_longer_counted(settings: Settings) -> None:
+    viewer = await add_person(settings, "ada@example.com", Role.VIEWER)
+    async with (
+        serving_in_process(settings) as address,
+        httpx.AsyncClient(base_url=f"http://{address}") as http,
+    ):
+        api = Api(http, settings)
+        async with acknowledged_socket(address, viewer.token) as socket:
+            await subscribe(socket, "1", VERSIONS)
+            failed = await subscribe(socket, "2", MISSING)
+            missing = await open_subscriptions(api, "Missing", 0)
+            versions = await open_subscriptions(api, "Versions", 1)
+
+    assert failed["payload"]["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert (missing, versions) == (0, 1)
 
 
 def test_a_metrics_token_is_at_least_sixteen_characters() -> None:

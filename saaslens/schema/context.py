@@ -29,6 +29,7 @@ from saaslens.config import Settings
 from saaslens.data.faults import database_fault
 from saaslens.errors import RateLimited
 from saaslens.logs import request_id
+from saaslens.monitoring import Monitoring
 from saaslens.schema.credentials import (
     Credential,
     OriginRefused,
@@ -48,6 +49,7 @@ class Context(BaseContext):
         request_id: str,
         engine: Engine,
         scheduler: Scheduler,
+        monitoring: Monitoring,
         clock: Clock = system_clock,
     ) -> None:
         super().__init__()
@@ -56,6 +58,7 @@ class Context(BaseContext):
         self.request_id = request_id
         self.engine = engine
         self.scheduler = scheduler
+        self.monitoring = monitoring
         self.clock = clock
         self.open_subscriptions = 0
         self.credential: Credential | None = None
@@ -140,11 +143,14 @@ def context_getter(
     clock: Clock,
     engine: Engine,
     scheduler: Scheduler,
+    monitoring: Monitoring,
 ) -> ContextGetter:
     """The FastAPI dependency that builds each request's context."""
 
     async def context(connection: HTTPConnection, response: Response) -> Context:
-        context = Context(settings, sessions, request_id.get(), engine, scheduler, clock)
+        context = Context(
+            settings, sessions, request_id.get(), engine, scheduler, monitoring, clock
+        )
         credential = request_credential(connection, settings)
         _check_origin(connection, settings, credential)
         try:
