@@ -34,10 +34,13 @@ from graphql import (
     GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
+    NamedTypeNode,
+    NonNullTypeNode,
     OperationDefinitionNode,
     SchemaMetaFieldDef,
     SelectionSetNode,
     TypeMetaFieldDef,
+    TypeNode,
     get_named_type,
     get_nullable_type,
     get_operation_ast,
@@ -202,6 +205,13 @@ def refusals(
     ]
 
 
+def _names_int(node: TypeNode) -> bool:
+    """Whether a variable's declared type is Int or Int!."""
+    if isinstance(node, NonNullTypeNode):
+        node = node.type
+    return isinstance(node, NamedTypeNode) and node.name.value == GraphQLInt.name
+
+
 class QueryLimits(SchemaExtension):
     """Enforces the request's settings: tokens, introspection, depth, aliases and cost.
 
@@ -238,9 +248,14 @@ class QueryLimits(SchemaExtension):
         operation = get_operation_ast(document, execution.operation_name)
         if operation is None:
             return []  # execution refuses an unknown or ambiguous operation name
-        variables = get_variable_values(
-            schema, operation.variable_definitions or (), execution.variables or {}
-        )
+        # Only an Int variable can give a page size, so only those are coerced: an
+        # ingestion batch's thousand records would otherwise be coerced twice.
+        counts = [
+            definition
+            for definition in operation.variable_definitions or ()
+            if _names_int(definition.type)
+        ]
+        variables = get_variable_values(schema, counts, execution.variables or {})
         if isinstance(variables, list):
             return []  # execution refuses variables that do not fit, naming each
         fragments = {
