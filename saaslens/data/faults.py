@@ -15,7 +15,7 @@ from sqlalchemy import exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from saaslens.errors import DatabaseUnavailable
+from saaslens.errors import DatabaseUnavailable, InvalidInput
 
 UNREACHABLE = "the database cannot be reached; try again shortly"
 LOST = "the connection to the database was lost during the request; try again"
@@ -44,6 +44,12 @@ _POSTGRES = {
 }
 
 
+# What PostgreSQL says of the NUL character in text (22021) and in JSON (22P05).
+# SQLite holds it, and a lookup by such text there just finds nothing.
+_UNSTORABLE_TEXT = {"22021", "22P05"}
+NUL_REFUSED = "text may not contain the NUL character (U+0000), which the store cannot hold"
+
+
 def database_fault(error: BaseException) -> DatabaseUnavailable | None:
     """The store's fault behind `error`, or None when the store is not to blame."""
     if isinstance(error, DatabaseUnavailable):
@@ -57,6 +63,17 @@ def database_fault(error: BaseException) -> DatabaseUnavailable | None:
         return DatabaseUnavailable(LOST)
     message = _driver_fault(error.orig)
     return DatabaseUnavailable(message) if message is not None else None
+
+
+def unstorable_text(error: BaseException) -> InvalidInput | None:
+    """The client's text the store refused behind `error`, or None.
+
+    Ingestion refuses NUL characters itself, naming the row; this answers any
+    other argument that carries one to PostgreSQL, a search or a name to look up.
+    """
+    if isinstance(error, exc.DBAPIError) and _sqlstate(error.orig) in _UNSTORABLE_TEXT:
+        return InvalidInput(NUL_REFUSED)
+    return None
 
 
 def refusal(error: BaseException, what: str) -> str | None:
@@ -77,8 +94,12 @@ def refusal(error: BaseException, what: str) -> str | None:
 def _driver_fault(error: BaseException | None) -> str | None:
     if isinstance(error, sqlite3.Error):
         return _SQLITE.get(error.sqlite_errorcode & 0xFF)
-    state = str(getattr(error, "sqlstate", None) or "")
+    state = _sqlstate(error)
     return _POSTGRES.get(state) or _POSTGRES.get(state[:2])
+
+
+def _sqlstate(error: BaseException | None) -> str:
+    return str(getattr(error, "sqlstate", None) or "")
 
 
 def refuse_unreachable(

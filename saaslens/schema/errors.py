@@ -1,9 +1,10 @@
 """Errors as the client sees them: a stable code, and nothing internal.
 
-A UserFacingError keeps its message and gains `extensions.code`; so does a
-fault of the store itself (see saaslens.data.faults). Anything else is
-logged with the request id and replaced by a masked INTERNAL error naming
-that id, so an operator can find the trace.
+A UserFacingError keeps its message and gains `extensions.code`; so do a
+fault of the store itself and text the store cannot hold (see
+saaslens.data.faults). Anything else is logged with the request id and
+replaced by a masked INTERNAL error naming that id, so an operator can find
+the trace.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext, ExecutionResult, StreamExecutionResult
 
-from saaslens.data.faults import database_fault
+from saaslens.data.faults import database_fault, unstorable_text
 from saaslens.errors import ErrorCode, UserFacingError
 from saaslens.logs import request_id
 
@@ -36,6 +37,8 @@ def shape_error(error: GraphQLError) -> GraphQLError:
         if fault is not None:
             logger.warning("database fault in %s: %s", error.path, original)
             original = fault
+        else:
+            original = unstorable_text(original) or original
     if isinstance(original, UserFacingError):
         return _with_extensions(
             error, original.message, {"code": original.code.value, **original.details}
@@ -82,7 +85,8 @@ class Schema(strawberry.Schema):
 
 def _told_to_client(error: BaseException | None) -> bool:
     return isinstance(error, UserFacingError) or (
-        error is not None and database_fault(error) is not None
+        error is not None
+        and (database_fault(error) is not None or unstorable_text(error) is not None)
     )
 
 

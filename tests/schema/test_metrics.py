@@ -187,6 +187,17 @@ async def test_unknown_event_names_and_backward_ranges_are_bad_user_input(
     assert backwards["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 
+async def test_a_nul_character_in_an_argument_is_bad_user_input_on_every_store(
+    api: Api, sessions: Sessions
+) -> None:
+    """PostgreSQL cannot hold the character at all; SQLite knows no event named so."""
+    await hand_made().write(sessions)
+
+    answer = await api.post_graphql(SERIES, {"metric": "DAU", "events": ["login\x00"]})
+
+    assert answer["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
 async def test_a_viewer_reads_metrics_and_a_stranger_is_refused(
     anonymous: Api, sessions: Sessions
 ) -> None:
