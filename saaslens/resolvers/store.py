@@ -15,10 +15,11 @@ POLL_SECONDS = 2.0
 
 async def data_version(info: Info) -> AsyncGenerator[int, None]:
     last: int | None = None
-    while True:
-        async with info.context.db() as session:
-            version = await current_data_version(session)
-        if version != last:
-            last = version
-            yield version
-        await asyncio.sleep(POLL_SECONDS)
+    async with info.context.subscription():
+        while True:
+            async with info.context.db() as session:
+                version = await current_data_version(session)
+            if version != last:
+                last = version
+                yield version
+            await asyncio.sleep(POLL_SECONDS)

@@ -30,6 +30,7 @@ mutation Run($id: ID!, $parameters: JSON) {
   }
 }
 """
+DATA_VERSION = "subscription DataVersion { dataVersion }"
 CANCEL = "mutation Cancel($id: ID!) { cancelExecution(id: $id) { ... on Execution { state } } }"
 STATE = "query State($id: ID!) { execution(id: $id) { state } }"
 FOLLOW = """
@@ -179,6 +180,23 @@ async def test_subscriptions_past_the_cap_on_one_connection_are_refused(serve: S
         await second.aclose()
 
     await server.data(CANCEL, {"id": blocker})
+    assert refused.value.errors is not None
+    assert refused.value.errors[0]["extensions"]["code"] == "RATE_LIMITED"
+
+
+async def test_data_version_subscriptions_hold_slots_of_the_cap_too(serve: Serve) -> None:
+    server = await serve(max_subscriptions_per_connection=2)
+
+    async with websocket(server) as session, asyncio.timeout(30):
+        first = session.subscribe(request(DATA_VERSION))
+        second = session.subscribe(request(DATA_VERSION))
+        assert (await anext(first))["dataVersion"] == 0
+        assert (await anext(second))["dataVersion"] == 0
+        with pytest.raises(TransportQueryError) as refused:
+            await anext(session.subscribe(request(DATA_VERSION)))
+        await first.aclose()
+        await second.aclose()
+
     assert refused.value.errors is not None
     assert refused.value.errors[0]["extensions"]["code"] == "RATE_LIMITED"
 
