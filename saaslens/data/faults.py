@@ -3,7 +3,9 @@
 A database that cannot be reached, drops a connection, is read-only or has a
 full disk is neither the client's mistake nor a bug in saaslens. The driver's
 errors for these are recognised here and turned into DatabaseUnavailable, so
-a client hears what happened instead of a masked internal error.
+a client hears what happened instead of a masked internal error. So is the
+one refusal that is the client's doing but only PostgreSQL makes: text
+holding the NUL character.
 """
 
 from __future__ import annotations
