@@ -35,6 +35,7 @@ from sqlalchemy import (
     CTE,
     BigInteger,
     ColumnElement,
+    Subquery,
     and_,
     case,
     cast,
@@ -85,45 +86,53 @@ def _group(breakdown: Breakdown | None) -> ColumnElement[str]:
     return breakdown.customer_column()
 
 
-def _period_end_states(
-    period: ColumnElement[int],
-    end_day: int,
-    segment: Segment,
-    breakdown: Breakdown | None,
-) -> Statement:
-    """Each subscription's state after its last change within each period it changed in.
+def _ordered_changes(grid: PeriodGrid, segment: Segment, breakdown: Breakdown | None) -> CTE:
+    """Every change up to the grid's end, with the period and the day of its
+    subscription's next change.
 
-    A change is the last of its period when the subscription's next change
-    falls in a later period. One window ordered like the index on
-    (subscription_id, effective_at) finds it, where ranking within each
-    period would sort every change again.
+    A change is the last of its period (or day) when the subscription's next
+    change falls in a later one. One window ordered like the index on
+    (subscription_id, effective_at) finds both, where ranking within each
+    period would sort every change again. Materialised, as the period ends and
+    the day ends both read it: the changes are read and ordered once.
     """
-    next_period = func.lead(period).over(
-        partition_by=changes.c.subscription_id,
-        order_by=(changes.c.effective_at, changes.c.id),
-    )
-    ordered = (
+    period = grid.granularity.sql_key(changes.c.day, changes.c.month)
+
+    def following(column: ColumnElement[int]) -> ColumnElement[int]:
+        return func.lead(column).over(
+            partition_by=changes.c.subscription_id,
+            order_by=(changes.c.effective_at, changes.c.id),
+        )
+
+    return (
         select(
             changes.c.subscription_id,
             changes.c.customer_id,
             period.label("period"),
+            changes.c.day,
             changes.c.month,
             _effective_mrr(segment).label("mrr"),
             _group(breakdown).label("grp"),
-            next_period.label("next_period"),
+            following(period).label("next_period"),
+            following(changes.c.day).label("next_day"),
         )
         .select_from(with_customers(changes, segment, breakdown))
-        .where(changes.c.day <= end_day, *segment.customer_conditions())
-        .subquery("ordered")
+        .where(changes.c.day <= grid.last_day, *segment.customer_conditions())
+        .cte("ordered")
+        .prefix_with("MATERIALIZED")
     )
-    last = or_(ordered.c.next_period.is_(None), ordered.c.next_period != ordered.c.period)
-    return select(ordered).where(last)
 
 
-def _customer_deltas(grid: PeriodGrid, segment: Segment, breakdown: Breakdown | None) -> CTE:
+def _last_changes(ordered: CTE, unit: str) -> Subquery:
+    """Each subscription's last change of each period (`unit` "period") or day ("day")."""
+    following = ordered.c[f"next_{unit}"]
+    last = or_(following.is_(None), following != ordered.c[unit])
+    return select(ordered).where(last).subquery(f"last_of_{unit}")
+
+
+def _customer_deltas(ordered: CTE, breakdown: Breakdown | None) -> CTE:
     """Per customer, group and period: the net change of MRR, where it is not zero."""
-    key = grid.granularity.sql_key(changes.c.day, changes.c.month)
-    states = _period_end_states(key, grid.last_day, segment, breakdown).subquery("states")
+    states = _last_changes(ordered, "period")
     lagged = select(
         states.c.customer_id,
         states.c.period,
@@ -167,16 +176,14 @@ def _customer_deltas(grid: PeriodGrid, segment: Segment, breakdown: Breakdown | 
     )
 
 
-def _first_paid(
-    granularity: Granularity, end_day: int, segment: Segment, breakdown: Breakdown | None
-) -> CTE:
+def _first_paid(ordered: CTE, granularity: Granularity) -> CTE:
     """The period holding the first day at whose end each customer had MRR."""
-    days = _period_end_states(changes.c.day, end_day, segment, breakdown).subquery("days")
+    days = _last_changes(ordered, "day")
     return (
         select(
             days.c.customer_id,
             days.c.grp,
-            granularity.sql_key(func.min(days.c.period), func.min(days.c.month)).label("period"),
+            granularity.sql_key(func.min(days.c.day), func.min(days.c.month)).label("period"),
         )
         .where(days.c.mrr > 0)
         .group_by(days.c.customer_id, days.c.grp)
@@ -186,8 +193,9 @@ def _first_paid(
 
 def customer_movements(grid: PeriodGrid, segment: Segment, breakdown: Breakdown | None) -> CTE:
     """Every customer-period where MRR moved, up to the grid's end, with its movement."""
-    deltas = _customer_deltas(grid, segment, breakdown)
-    first_paid = _first_paid(grid.granularity, grid.last_day, segment, breakdown)
+    ordered = _ordered_changes(grid, segment, breakdown)
+    deltas = _customer_deltas(ordered, breakdown)
+    first_paid = _first_paid(ordered, grid.granularity)
     # The first paying period rides along as an extra row per customer and a
     # window spreads it over their steps: SQLite would join it row by row.
     no_integer = cast(null(), BigInteger)
