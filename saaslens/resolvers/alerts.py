@@ -148,6 +148,6 @@ async def alert_updates(
     info: Info, rule_id: strawberry.ID | None = None
 ) -> AsyncGenerator[Alert, None]:
     engine = info.context.engine
-    async with info.context.subscription():
+    async with info.context.subscription(info.operation):
         async for alert in alert_feed(engine.sessions, engine.broker, _optionalstored_id(rule_id)):
             yield alert_from(alert)

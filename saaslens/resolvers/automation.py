@@ -211,7 +211,7 @@ async def execution_updates(
     info: Info, id: strawberry.ID
 ) -> AsyncGenerator[ExecutionUpdate, None]:
     engine = info.context.engine
-    async with info.context.subscription():
+    async with info.context.subscription(info.operation):
         stream = updates.follow(engine.sessions, engine.broker, stored_id(id))
         async for update in stream:
             yield update_from(update)
@@ -224,7 +224,7 @@ async def execution_state_changes(
 ) -> AsyncGenerator[ExecutionStateChange, None]:
     engine = info.context.engine
     script = stored_id(script_id) if script_id is not None else None
-    async with info.context.subscription():
+    async with info.context.subscription(info.operation):
         stream = updates.feed(engine.sessions, engine.broker, script, states_from(states))
         async for change in stream:
             yield state_change_from(change)

@@ -15,7 +15,7 @@ POLL_SECONDS = 2.0
 
 async def data_version(info: Info) -> AsyncGenerator[int, None]:
     last: int | None = None
-    async with info.context.subscription():
+    async with info.context.subscription(info.operation):
         while True:
             async with info.context.db() as session:
                 version = await current_data_version(session)

@@ -18,7 +18,7 @@ from saaslens.schema.metrics import MetricsQuery
 from saaslens.schema.predictions import PredictionsMutation, PredictionsQuery
 from saaslens.schema.recommendations import RecommendationsQuery
 from saaslens.schema.records import RecordsQuery
-from saaslens.schema.router import OperationNaming, SubscriptionCounting
+from saaslens.schema.router import OperationNaming
 from saaslens.schema.schedules import SchedulesMutation, SchedulesQuery
 from saaslens.schema.statistics import StatisticsQuery
 from saaslens.schema.store import StoreSubscription
@@ -62,14 +62,7 @@ schema = Schema(
     subscription=_root("RootSubscription", SUBSCRIPTIONS),
     # The validation cache comes before QueryLimits, which validates only
     # what no extension before it has.
-    extensions=[
-        ErrorShaping,
-        OperationNaming,
-        SubscriptionCounting,
-        ParsedDocuments,
-        ValidatedDocuments,
-        QueryLimits,
-    ],
+    extensions=[ErrorShaping, OperationNaming, ParsedDocuments, ValidatedDocuments, QueryLimits],
     config=StrawberryConfig(scalar_map=SCALARS),
     execution_context_class=PlainRecordExecution,
 )

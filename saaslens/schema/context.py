@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 
 import strawberry
 from fastapi import HTTPException, Response, status
+from graphql import OperationDefinitionNode
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import HTTPConnection
@@ -74,16 +75,22 @@ class Context(BaseContext):
             yield session
 
     @asynccontextmanager
-    async def subscription(self) -> AsyncIterator[None]:
-        """Hold one of this connection's subscription slots; refused past the cap."""
+    async def subscription(self, operation: OperationDefinitionNode) -> AsyncIterator[None]:
+        """Hold one of this connection's subscription slots; refused past the cap.
+
+        While it is held the subscription counts as open on /metrics, under
+        its operation's name, however it ends.
+        """
         cap = self.settings.max_subscriptions_per_connection
         if self.open_subscriptions >= cap:
             raise RateLimited(
                 f"a connection may hold {cap} subscriptions; end one first", retry_after=1
             )
+        name = operation.name.value if operation.name is not None else None
         self.open_subscriptions += 1
         try:
-            yield
+            with self.monitoring.subscription(name):
+                yield
         finally:
             self.open_subscriptions -= 1
 

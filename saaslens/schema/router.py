@@ -1,6 +1,5 @@
 """The GraphQL endpoint: sockets that authenticate in connection_init, a time
-limit on each operation, and for /metrics each operation's count and latency
-and the subscriptions open.
+limit on each operation, and the operation's count and latency for /metrics.
 """
 
 from __future__ import annotations
@@ -10,7 +9,6 @@ import json
 import logging
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack
 from typing import Any
 
 import orjson
@@ -26,7 +24,6 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage
 from strawberry.types import ExecutionResult
-from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UnsetType
 
 from saaslens.data.faults import database_fault
@@ -162,26 +159,3 @@ class OperationNaming(SchemaExtension):
         execution = self.execution_context
         if execution.graphql_document is not None:
             execution.context.operation_name = execution.operation_name
-
-
-class SubscriptionCounting(SchemaExtension):
-    """Counts a subscription as open from its start to its end, by operation name.
-
-    Execution covers only a subscription's start, while the operation spans
-    its whole stream; so the count starts with execution and is held until
-    the operation ends, however it ends: the client stops it or goes, or it
-    fails.
-    """
-
-    counting: ExitStack
-
-    def on_operation(self) -> Iterator[None]:
-        with ExitStack() as self.counting:
-            yield
-
-    def on_execute(self) -> Iterator[None]:
-        execution = self.execution_context
-        if execution.operation_type is OperationType.SUBSCRIPTION:
-            context: Context = execution.context
-            self.counting.enter_context(context.monitoring.subscription(execution.operation_name))
-        yield
