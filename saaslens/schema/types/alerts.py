@@ -34,15 +34,13 @@ class AlertSegment:
     segment: str | None
 
 
-# A rule's script and an alert's rule are read through the request's loaders,
-# so a list that asks for them costs one statement per field, not per row.
-
-
 async def _script(root: AlertRule, info: Info) -> Script | None:
+    """The rule's script, read through the request's loader with its siblings'."""
     return None if root.script_id is None else await load_script(info, root.script_id)
 
 
 async def _rule(root: Alert, info: Info) -> AlertRule:
+    """The alert's rule, read through the request's loader with its siblings'."""
     row = await info.context.loaders.alert_rule.load(int(root.rule_id))
     if row is None:
         raise LookupError(f"alert {root.id} names no stored rule")
